@@ -1,0 +1,1 @@
+# The outbox and in-app notifications arrive with the reminders issue.

@@ -1,0 +1,115 @@
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import Indicator, IndicatorLead, Plan, Section, Target, Task, TaskAgency, TaskGroup
+from .services import task_sync_needs_lead
+
+
+class SectionInline(admin.TabularInline):
+    model = Section
+    extra = 0
+    fields = ["order", "number", "title", "parent"]
+    show_change_link = True
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._plan = obj
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":  # only this plan's sections, not every plan's
+            kwargs["queryset"] = Section.objects.filter(plan=getattr(self, "_plan", None))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["title", "doc_number", "issued_on", "state", "task_count", "needing_lead"]
+    list_filter = ["state", "issued_on"]
+    search_fields = ["title", "issuer", "doc_number"]
+    # state moves only through transitions (workflow issue); the source is what was imported.
+    readonly_fields = ["state", "source_name", "source_sha256", "source_file", "imported_at"]
+    inlines = [SectionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            task_total=Count("tasks", distinct=True),
+            needing=Count("tasks", filter=Q(tasks__needs_lead=True), distinct=True),
+        )
+
+    @admin.display(description=_("tasks"), ordering="task_total")
+    def task_count(self, obj):
+        return obj.task_total
+
+    @admin.display(description=_("tasks needing a lead"), ordering="needing")
+    def needing_lead(self, obj):
+        return obj.needing
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "plan", "parent", "order"]
+    list_filter = ["plan"]
+    search_fields = ["title", "plan__title"]
+    raw_id_fields = ["parent"]
+
+
+class TaskAgencyInline(admin.TabularInline):
+    model = TaskAgency
+    extra = 0
+    fields = ["role", "order", "agency"]
+    autocomplete_fields = ["agency"]
+
+
+class TaskGroupInline(admin.TabularInline):
+    model = TaskGroup
+    extra = 0
+    autocomplete_fields = ["group"]
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ["short_content", "plan", "section", "leads", "needs_lead", "deadline_on"]
+    list_filter = ["plan", "needs_lead", "agency_links__role"]
+    search_fields = ["content", "agencies__name"]
+    list_select_related = ["plan", "section"]
+    raw_id_fields = ["section"]
+    inlines = [TaskAgencyInline, TaskGroupInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("agency_links__agency")
+
+    @admin.display(description=_("content"))
+    def short_content(self, obj):
+        return obj.content[:50]
+
+    @admin.display(description=_("lead agencies"))
+    def leads(self, obj):
+        return "、".join(a.name for a in obj.lead_agencies())
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        task_sync_needs_lead(task=form.instance)  # the clerk may just have added a lead
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "plan", "value", "comparator", "kind"]
+    list_filter = ["plan", "kind"]
+
+
+class IndicatorLeadInline(admin.TabularInline):
+    model = IndicatorLead
+    extra = 0
+    autocomplete_fields = ["agency"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ["seq", "name", "category", "unit", "baseline_value", "target", "attribute",
+                    "plan"]
+    list_filter = ["plan", "attribute", "category"]
+    search_fields = ["name", "category"]
+    list_select_related = ["plan", "target"]
+    raw_id_fields = ["target"]
+    inlines = [IndicatorLeadInline]

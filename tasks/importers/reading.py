@@ -1,0 +1,114 @@
+"""What a reader makes of a source file, before anything touches the database.
+
+Every reader (text, .xlsx, .docx, .html) returns a PlanReading. Agency names in it are the raw
+spellings of the source; resolution to canonical agencies happens once, in the importer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+
+class PlanImportError(Exception):
+    """Bad input: the message names the file and the line or cell."""
+
+
+@dataclass
+class PlanMeta:
+    title: str = ""
+    issuer: str = ""
+    doc_number: str = ""
+    issued_on: date | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+
+
+@dataclass
+class SectionRow:
+    number: str  # as the plan writes it: "三", "(一)", "1." or "" when unnumbered
+    title: str
+    parent: int | None = None  # index into PlanReading.sections
+
+    def label(self) -> str:
+        return self.number or self.title
+
+
+@dataclass
+class TaskRow:
+    content: str
+    section: int | None = None  # index into PlanReading.sections
+    lead: list[str] = field(default_factory=list)
+    supporting: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    deadline_text: str = ""
+    deadline_on: date | None = None
+    source: str = ""  # "line 223", "sheet 任务 row 5"
+
+    @property
+    def needs_assignment(self) -> bool:
+        return not self.lead
+
+
+@dataclass
+class IndicatorRow:
+    name: str
+    category: str = ""
+    seq: int | None = None
+    unit: str = ""
+    baseline: Decimal | None = None
+    baseline_label: str = ""
+    target: Decimal | None = None
+    target_text: str = ""
+    comparator: str = ""  # a Target.Comparator value or ""
+    target_kind: str = ""  # "cumulative", "period" or ""
+    attribute: str = ""  # "expected", "binding" or ""
+    lead: list[str] = field(default_factory=list)
+    # Index (into PlanReading.indicators) of the row whose target cell spans this one.
+    target_from: int | None = None
+    source: str = ""
+
+
+@dataclass
+class MemberRow:
+    name: str
+    role: str  # LeadingGroupMember.Role value
+    post: str = ""
+    agency: str = ""  # raw spelling, "" when the post names none
+
+
+@dataclass
+class LeadingGroupReading:
+    name: str = ""
+    members: list[MemberRow] = field(default_factory=list)
+    office_agency: str = ""
+    office_director: str = ""
+
+
+@dataclass
+class PlanReading:
+    source_name: str
+    meta: PlanMeta = field(default_factory=PlanMeta)
+    sections: list[SectionRow] = field(default_factory=list)
+    tasks: list[TaskRow] = field(default_factory=list)
+    indicators: list[IndicatorRow] = field(default_factory=list)
+    leading_group: LeadingGroupReading | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def section_path(self, index: int | None) -> str | None:
+        """A readable, unique-enough reference to a section: its numbers from the top."""
+        if index is None:
+            return None
+        parts = []
+        while index is not None:
+            section = self.sections[index]
+            parts.append(section.label())
+            index = section.parent
+        return " ".join(reversed(parts))
+
+    def add_section(self, number: str, title: str, parent: int | None) -> int:
+        self.sections.append(SectionRow(number=number, title=title, parent=parent))
+        return len(self.sections) - 1
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)

@@ -1,0 +1,261 @@
+"""Plans (规划/工作方案), their sections, tasks and indicators."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField
+
+from agencies.models import Agency, AgencyGroup
+
+
+class Plan(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        DISPATCHED = "dispatched", _("Dispatched")
+        CLOSED = "closed", _("Closed")
+
+    title = models.CharField(_("title"), max_length=300)
+    issuer = models.CharField(_("issuer"), max_length=200, blank=True)
+    doc_number = models.CharField(_("document number"), max_length=100, blank=True)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    period_start = models.DateField(_("period start"), null=True, blank=True)
+    period_end = models.DateField(_("period end"), null=True, blank=True)
+    source_file = models.FileField(_("source file"), upload_to="plans/%Y/", blank=True)
+    source_name = models.CharField(_("source file name"), max_length=255, blank=True)
+    # The same bytes imported twice are the same plan: the importer refuses the second time.
+    source_sha256 = models.CharField(_("source sha256"), max_length=64, unique=True)
+    # Transitions (dispatch, close) arrive with the workflow issue; nothing writes it directly.
+    state = FSMField(_("state"), choices=State.choices, default=State.DRAFT, protected=True)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        ordering = ["-imported_at"]
+
+    def __str__(self):
+        return self.title
+
+    def tasks_needing_lead(self):
+        return self.tasks.filter(needs_lead=True)
+
+
+class Section(models.Model):
+    """A heading of the plan, following its own numbering: 三、 / (一) / 1."""
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="sections"
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="children",
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+    number = models.CharField(_("number"), max_length=20, blank=True)
+    title = models.CharField(_("title"), max_length=300)
+
+    class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+        ordering = ["plan", "order"]
+
+    def __str__(self):
+        return f"{self.number}{self.title}"
+
+
+class Task(models.Model):
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="tasks"
+    )
+    section = models.ForeignKey(
+        Section, verbose_name=_("section"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="tasks",
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+    content = models.TextField(_("content"))
+    agencies = models.ManyToManyField(
+        Agency, through="TaskAgency", verbose_name=_("agencies"), related_name="tasks"
+    )
+    groups = models.ManyToManyField(
+        AgencyGroup, through="TaskGroup", verbose_name=_("agency groups"), related_name="tasks",
+        blank=True,
+    )
+    deadline_on = models.DateField(_("deadline"), null=True, blank=True)
+    deadline_text = models.CharField(_("deadline as written"), max_length=100, blank=True)
+    # Set on import and kept in step by services: dispatch is refused while any is set.
+    needs_lead = models.BooleanField(_("needs a lead agency"), default=False, db_index=True)
+    source_ref = models.CharField(_("where in the source"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["plan", "order"]
+
+    def __str__(self):
+        return self.content[:40]
+
+    def lead_agencies(self):
+        return [
+            link.agency for link in self.agency_links.all() if link.role == TaskAgency.Role.LEAD
+        ]
+
+    def supporting_agencies(self):
+        return [
+            link.agency for link in self.agency_links.all()
+            if link.role == TaskAgency.Role.SUPPORTING
+        ]
+
+
+class TaskAgency(models.Model):
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Lead (牵头单位)")
+        SUPPORTING = "supporting", _("Supporting (责任/配合单位)")
+
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="agency_links"
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="task_links"
+    )
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("task agency")
+        verbose_name_plural = _("task agencies")
+        ordering = ["task", "role", "order"]
+        constraints = [
+            # A lead is never also its own supporting agency.
+            models.UniqueConstraint(fields=["task", "agency"], name="tasks_taskagency_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.agency} ({self.get_role_display()})"
+
+
+class TaskGroup(models.Model):
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="group_links"
+    )
+    group = models.ForeignKey(
+        AgencyGroup, verbose_name=_("agency group"), on_delete=models.PROTECT,
+        related_name="task_links",
+    )
+    role = models.CharField(
+        _("role"), max_length=12, choices=TaskAgency.Role.choices,
+        default=TaskAgency.Role.SUPPORTING,
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("task agency group")
+        verbose_name_plural = _("task agency groups")
+        ordering = ["task", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "group"], name="tasks_taskgroup_unique"),
+        ]
+
+    def __str__(self):
+        return str(self.group)
+
+
+class Target(models.Model):
+    """A target value. One target may belong to several indicators: a cell spanning rows."""
+
+    class Comparator(models.TextChoices):
+        GE = "ge", "≥"
+        GT = "gt", ">"
+        LE = "le", "≤"
+        LT = "lt", "<"
+        EQ = "eq", "="
+        INCREASE_PCT = "increase_pct", _("increase by %")
+        DECREASE_PCT = "decrease_pct", _("decrease by %")
+
+    class Kind(models.TextChoices):
+        CUMULATIVE = "cumulative", _("Cumulative (累计数)")
+        PERIOD = "period", _("Period (期间数)")
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="targets"
+    )
+    value = models.DecimalField(_("target value"), max_digits=20, decimal_places=4, null=True)
+    comparator = models.CharField(
+        _("comparator"), max_length=12, choices=Comparator.choices, blank=True
+    )
+    kind = models.CharField(_("target kind"), max_length=12, choices=Kind.choices, blank=True)
+    text = models.CharField(_("as written"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+
+    def __str__(self):
+        return self.text or str(self.value)
+
+
+class Indicator(models.Model):
+    class Attribute(models.TextChoices):
+        EXPECTED = "expected", _("Expected (预期性)")
+        BINDING = "binding", _("Binding (约束性)")
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="indicators"
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+    category = models.CharField(_("category"), max_length=100, blank=True)
+    seq = models.PositiveIntegerField(_("sequence number"), null=True, blank=True)
+    name = models.CharField(_("name"), max_length=300)
+    unit = models.CharField(_("unit"), max_length=30, blank=True)
+    baseline_value = models.DecimalField(
+        _("baseline value"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
+    baseline_label = models.CharField(_("baseline year/label"), max_length=50, blank=True)
+    target = models.ForeignKey(
+        Target, verbose_name=_("target"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="indicators",
+    )
+    attribute = models.CharField(
+        _("attribute"), max_length=10, choices=Attribute.choices, blank=True
+    )
+    lead_agencies = models.ManyToManyField(
+        Agency, through="IndicatorLead", verbose_name=_("lead agencies"),
+        related_name="indicators", blank=True,
+    )
+    source_ref = models.CharField(_("where in the source"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["plan", "order"]
+
+    def __str__(self):
+        return self.name
+
+    def shares_target_with(self):
+        """The other indicators whose target is this one's (a cell spanning their rows)."""
+        if self.target_id is None:
+            return []
+        return [i for i in self.target.indicators.all() if i.pk != self.pk]
+
+
+class IndicatorLead(models.Model):
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE,
+        related_name="lead_links",
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT,
+        related_name="indicator_links",
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("indicator lead agency")
+        verbose_name_plural = _("indicator lead agencies")
+        ordering = ["indicator", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "agency"], name="tasks_indicatorlead_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.agency)

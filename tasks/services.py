@@ -1,0 +1,383 @@
+"""Importing a plan: one reading, one resolution of agency names, one transaction.
+
+plan_preview and plan_import share everything up to the writing, so the office's preview is
+exactly what the import will do.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from agencies.models import (
+    AgencyGroup,
+    AgencyMatchSuggestion,
+    LeadingGroup,
+    LeadingGroupMember,
+)
+from agencies.resolution import AgencyDirectory, Resolution, place_names
+from agencies.services import agency_create, alias_remember
+
+from .importers import PlanReading, read_plan_file
+from .importers.meta import period_of
+from .importers.reading import TaskRow
+from .models import Indicator, IndicatorLead, Plan, Section, Target, Task, TaskAgency, TaskGroup
+
+log = logging.getLogger("duban.import")
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class ResolvedTask:
+    row: TaskRow
+    lead: list[str]
+    supporting: list[str]
+    groups: list[str]
+
+
+@dataclass
+class ResolvedPlan:
+    """A reading with every agency name resolved to its canonical name."""
+
+    reading: PlanReading
+    sha256: str
+    resolution: Resolution
+    places: list[str]
+    tasks: list[ResolvedTask] = field(default_factory=list)
+    existing: Plan | None = None
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.reading.warnings
+
+
+def resolve_plan(*, data: bytes, source_name: str, title: str | None = None) -> ResolvedPlan:
+    """Read the file and resolve its agency names; writes nothing."""
+    reading = read_plan_file(data, source_name)
+    if title:
+        reading.meta.title = title
+    if not reading.meta.title:
+        reading.meta.title = PurePath(source_name).stem
+        reading.warn(f"no title found in the file; using the file name {reading.meta.title!r}")
+    if title and not reading.meta.period_start:
+        reading.meta.period_start, reading.meta.period_end = period_of(title, "")
+    places = _places(reading)
+    resolution = AgencyDirectory(places).resolve_all(_raw_agency_names(reading))
+    resolved = ResolvedPlan(reading, sha256_of(data), resolution, places)
+    resolved.tasks = [_resolve_task(row, resolution, reading) for row in reading.tasks]
+    resolved.existing = Plan.objects.filter(source_sha256=resolved.sha256).first()
+    if resolved.existing:
+        reading.warn(
+            f"this file (sha256 {resolved.sha256[:12]}…) was already imported as plan "
+            f"#{resolved.existing.pk} {resolved.existing.title!r}; importing it again changes "
+            "nothing"
+        )
+    return resolved
+
+
+def _places(reading: PlanReading) -> list[str]:
+    """Place names agency spellings may start with: this plan's and the earlier plans'."""
+    texts = [reading.meta.issuer, reading.meta.title]
+    for issuer, title in Plan.objects.values_list("issuer", "title"):
+        texts += [issuer, title]
+    return sorted(set(place_names(*texts)), key=len, reverse=True)
+
+
+def _raw_agency_names(reading: PlanReading) -> list[str]:
+    names = [n for t in reading.tasks for n in t.lead + t.supporting]
+    names += [n for i in reading.indicators for n in i.lead]
+    group = reading.leading_group
+    if group:
+        names += [m.agency for m in group.members if m.agency]
+        names += [group.office_agency] if group.office_agency else []
+    return names
+
+
+def _resolve_task(row: TaskRow, resolution: Resolution, reading: PlanReading) -> ResolvedTask:
+    """Canonical leads and supporting agencies; a lead is never its own supporting agency."""
+    lead = list(dict.fromkeys(resolution.canonical(n) for n in row.lead))
+    supporting = []
+    for name in dict.fromkeys(resolution.canonical(n) for n in row.supporting):
+        if name in lead:
+            reading.warn(f"{row.source}: lead agency {name} is also listed as supporting; dropped")
+        else:
+            supporting.append(name)
+    return ResolvedTask(row, lead, supporting, list(dict.fromkeys(row.groups)))
+
+
+def task_sync_needs_lead(*, task: Task) -> None:
+    """Keep the dispatch guard (needs_lead) true to the task's lead agencies."""
+    needs = not task.agency_links.filter(role=TaskAgency.Role.LEAD).exists()
+    Task.objects.filter(pk=task.pk).update(needs_lead=needs)
+    task.needs_lead = needs
+
+
+# ---- preview ---------------------------------------------------------------------------------
+
+def plan_preview(*, data: bytes, source_name: str, title: str | None = None) -> dict:
+    """The full reading of a file as plain data (the --dry-run --json output)."""
+    return preview_dict(resolve_plan(data=data, source_name=source_name, title=title))
+
+
+def preview_dict(resolved: ResolvedPlan) -> dict:
+    reading, resolution = resolved.reading, resolved.resolution
+    meta = reading.meta
+    return {
+        "plan": {
+            "title": meta.title,
+            "issuer": meta.issuer or None,
+            "doc_number": meta.doc_number or None,
+            "issued_on": _iso(meta.issued_on),
+            "period_start": _iso(meta.period_start),
+            "period_end": _iso(meta.period_end),
+        },
+        "sections": [
+            {"number": s.number or None, "title": s.title, "parent": reading.section_path(s.parent)}
+            for s in reading.sections
+        ],
+        "tasks": [
+            {
+                "section": reading.section_path(t.row.section),
+                "content": t.row.content,
+                "lead": t.lead,
+                "supporting": t.supporting,
+                "groups": t.groups,
+                "deadline": _iso(t.row.deadline_on) or (t.row.deadline_text or None),
+                "needs_assignment": not t.lead,
+            }
+            for t in resolved.tasks
+        ],
+        "indicators": [_indicator_dict(i, reading, resolution) for i in reading.indicators],
+        "leading_group": _leading_group_dict(reading, resolution),
+        "agencies": {
+            "matched": resolution.matched(),
+            "new": resolution.new(),
+            "suggestions": [
+                {"name": s["name"], "candidate": s["candidate"]} for s in resolution.suggestions()
+            ],
+        },
+        "warnings": list(reading.warnings),
+    }
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _number(value):
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _indicator_dict(row, reading: PlanReading, resolution: Resolution) -> dict:
+    index = reading.indicators.index(row)
+    source = row if row.target_from is None else reading.indicators[row.target_from]
+    root = index if row.target_from is None else row.target_from
+    sharing = [
+        other.seq for position, other in enumerate(reading.indicators)
+        if position != index and (position == root or other.target_from == root)
+    ]
+    return {
+        "category": row.category or None,
+        "seq": row.seq,
+        "name": row.name,
+        "unit": row.unit or None,
+        "baseline": _number(row.baseline),
+        "target": _number(source.target),
+        "comparator": source.comparator or None,
+        "target_kind": source.target_kind or None,
+        "attribute": row.attribute or None,
+        "lead": list(dict.fromkeys(resolution.canonical(n) for n in row.lead)),
+        "shares_target_with": sharing,
+    }
+
+
+def _leading_group_dict(reading: PlanReading, resolution: Resolution) -> dict | None:
+    group = reading.leading_group
+    if group is None:
+        return None
+    return {
+        "name": group.name or None,
+        "members": [
+            {
+                "name": m.name,
+                "role": m.role,
+                "post": m.post,
+                "agency": resolution.canonical(m.agency) if m.agency else None,
+            }
+            for m in group.members
+        ],
+        "office_agency": resolution.canonical(group.office_agency) if group.office_agency else None,
+        "office_director": group.office_director or None,
+    }
+
+
+# ---- import ----------------------------------------------------------------------------------
+
+@dataclass
+class ImportOutcome:
+    plan: Plan
+    created: bool
+    resolved: ResolvedPlan
+
+
+def plan_import(*, data: bytes, source_name: str, title: str | None = None) -> ImportOutcome:
+    """Import a plan file in one transaction; the same bytes a second time change nothing."""
+    resolved = resolve_plan(data=data, source_name=source_name, title=title)
+    if resolved.existing:
+        return ImportOutcome(resolved.existing, False, resolved)
+    with transaction.atomic():
+        plan = _write_plan(resolved, data, source_name)
+    log.info("imported %s as plan #%s", source_name, plan.pk)
+    return ImportOutcome(plan, True, resolved)
+
+
+def _write_plan(resolved: ResolvedPlan, data: bytes, source_name: str) -> Plan:
+    reading = resolved.reading
+    agency_ids = _write_agencies(resolved)
+    meta = reading.meta
+    plan = Plan(
+        title=meta.title[:300], issuer=meta.issuer, doc_number=meta.doc_number,
+        issued_on=meta.issued_on, period_start=meta.period_start, period_end=meta.period_end,
+        source_name=PurePath(source_name).name[:255], source_sha256=resolved.sha256,
+    )
+    suffix = PurePath(source_name).suffix.lower() or ".txt"
+    plan.source_file.save(f"{resolved.sha256}{suffix}", ContentFile(data), save=False)
+    # If anything below fails the transaction rolls back; the stored copy goes with it.
+    try:
+        plan.save()
+        groups = _write_groups(resolved, agency_ids)
+        sections = _write_sections(plan, reading)
+        _write_tasks(plan, resolved, sections, agency_ids, groups)
+        _write_indicators(plan, reading, resolved.resolution, agency_ids)
+        _write_leading_group(plan, reading, resolved.resolution, agency_ids)
+    except Exception:
+        plan.source_file.delete(save=False)
+        raise
+    return plan
+
+
+def _write_agencies(resolved: ResolvedPlan) -> dict[str, int]:
+    """Create the new agencies, remember every spelling, record near matches."""
+    resolution = resolved.resolution
+    ids: dict[str, int] = {}
+    for match in resolution.matches.values():
+        if match.agency_id is not None:
+            ids[match.canonical] = match.agency_id
+        elif match.canonical not in ids:
+            ids[match.canonical] = agency_create(name=match.canonical).pk
+    for match in resolution.matches.values():
+        alias_remember(agency_id=ids[match.canonical], spelling=match.raw, places=resolved.places)
+    for suggestion in resolution.suggestions():
+        AgencyMatchSuggestion.objects.get_or_create(
+            agency_id=ids[suggestion["name"]], candidate_id=ids.get(suggestion["candidate"])
+            or _agency_id_by_name(suggestion["candidate"]),
+            defaults={"score": suggestion["score"], "source": resolved.reading.source_name},
+        )
+    return ids
+
+
+def _agency_id_by_name(name: str) -> int:
+    from agencies.models import Agency
+
+    return Agency.objects.values_list("pk", flat=True).get(name=name)
+
+
+def _write_groups(resolved: ResolvedPlan, agency_ids: dict[str, int]) -> dict[str, AgencyGroup]:
+    groups = {}
+    leading = resolved.reading.leading_group
+    for name in dict.fromkeys(g for t in resolved.tasks for g in t.groups):
+        group, _ = AgencyGroup.objects.get_or_create(name=name)
+        if "领导小组" in name and leading:
+            # …领导小组相关成员单位: the members are the leading group's agencies.
+            member_ids = {
+                agency_ids[resolved.resolution.canonical(m.agency)]
+                for m in leading.members if m.agency
+            }
+            group.members.add(*member_ids)
+        groups[name] = group
+    return groups
+
+
+def _write_sections(plan: Plan, reading: PlanReading) -> list[Section]:
+    sections: list[Section] = []
+    for order, row in enumerate(reading.sections):
+        parent = sections[row.parent] if row.parent is not None else None
+        sections.append(Section.objects.create(
+            plan=plan, parent=parent, order=order, number=row.number, title=row.title[:300]
+        ))
+    return sections
+
+
+def _write_tasks(plan, resolved: ResolvedPlan, sections, agency_ids, groups) -> None:
+    for order, item in enumerate(resolved.tasks):
+        row = item.row
+        task = Task.objects.create(
+            plan=plan, order=order, content=row.content,
+            section=sections[row.section] if row.section is not None else None,
+            deadline_on=row.deadline_on, deadline_text=row.deadline_text[:100],
+            needs_lead=not item.lead, source_ref=row.source[:100],
+        )
+        links = [
+            TaskAgency(task=task, agency_id=agency_ids[name], role=role, order=position)
+            for role, names in ((TaskAgency.Role.LEAD, item.lead),
+                                (TaskAgency.Role.SUPPORTING, item.supporting))
+            for position, name in enumerate(names)
+        ]
+        TaskAgency.objects.bulk_create(links)
+        TaskGroup.objects.bulk_create([
+            TaskGroup(task=task, group=groups[name], order=position)
+            for position, name in enumerate(item.groups)
+        ])
+
+
+def _write_indicators(plan, reading: PlanReading, resolution, agency_ids) -> None:
+    targets: dict[int, Target] = {}
+    for order, row in enumerate(reading.indicators):
+        target = None
+        if row.target_from is not None:
+            target = targets.get(row.target_from)
+        elif row.target is not None or row.target_text:
+            target = Target.objects.create(
+                plan=plan, value=row.target, comparator=row.comparator, kind=row.target_kind,
+                text=row.target_text[:100],
+            )
+        if target is not None:
+            targets[order] = target
+        indicator = Indicator.objects.create(
+            plan=plan, order=order, category=row.category[:100], seq=row.seq,
+            name=row.name[:300], unit=row.unit[:30], baseline_value=row.baseline,
+            baseline_label=row.baseline_label[:50], target=target, attribute=row.attribute,
+            source_ref=row.source[:100],
+        )
+        leads = dict.fromkeys(resolution.canonical(n) for n in row.lead)
+        IndicatorLead.objects.bulk_create([
+            IndicatorLead(indicator=indicator, agency_id=agency_ids[name], order=position)
+            for position, name in enumerate(leads)
+        ])
+
+
+def _write_leading_group(plan, reading: PlanReading, resolution, agency_ids) -> None:
+    group = reading.leading_group
+    if group is None:
+        return
+    office = resolution.canonical(group.office_agency) if group.office_agency else None
+    leading = LeadingGroup.objects.create(
+        plan=plan, name=group.name[:300], office_director=group.office_director[:100],
+        office_agency_id=agency_ids[office] if office else None,
+    )
+    LeadingGroupMember.objects.bulk_create([
+        LeadingGroupMember(
+            group=leading, order=order, name=m.name[:100], role=m.role, post=m.post[:200],
+            agency_id=agency_ids[resolution.canonical(m.agency)] if m.agency else None,
+        )
+        for order, m in enumerate(group.members)
+    ])

@@ -1,0 +1,1 @@
+# Reporting, review and their state machines arrive with the workflow issue.
