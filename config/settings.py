@@ -6,7 +6,6 @@ in-process. Misconfiguration is reported by system checks (see config/checks.py)
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 from lib.env import env_bool, env_int, env_secret
 
@@ -15,7 +14,7 @@ VAR_DIR = Path(env_secret("DUBAN_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded database and private files live here
 
 DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = env_secret("SECRET_KEY", "dev-only-insecure-key-change-me")
+SECRET_KEY = env_secret("SECRET_KEY", "dev-only-insecure-key-change-me")  # see config/checks.py
 ALLOWED_HOSTS = [h for h in env_secret("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env_secret("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -142,4 +141,3 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
 
-_ = _  # gettext_lazy is imported for translated setting labels added later

@@ -75,7 +75,7 @@ def read_outline(paras: list[Paragraph], reading: PlanReading) -> None:
     """Sections and tasks from the chapters that hold work (not background, not targets)."""
     chapter_kind = "skip"
     chapter = section = item = None
-    for para in paras:
+    for index, para in enumerate(paras):
         text = para.text
         if (match := CHAPTER.match(text)) and _title_only(match.group(2)):
             title = _strip_end(match.group(2))
@@ -86,13 +86,15 @@ def read_outline(paras: list[Paragraph], reading: PlanReading) -> None:
             continue
         if chapter_kind != "tasks":
             continue
-        if (match := SECTION.match(text)) and _title_only(match.group(2)):
-            title = _strip_end(match.group(2))
+        heading = _heading(paras, index)
+        if heading == 1:
+            title = _strip_end(SECTION.match(text).group(2))
             item = None
-            section = (reading.add_section(f"({match.group(1)})", title, chapter)
+            section = (reading.add_section(f"({SECTION.match(text).group(1)})", title, chapter)
                        if _kind(title) == "tasks" else None)
             continue
-        if (match := ITEM.match(text)) and _title_only(match.group(2)):
+        if heading == 2:
+            match = ITEM.match(text)
             item = reading.add_section(
                 f"{match.group(1)}.", _strip_end(match.group(2)), _parent(section, chapter)
             )
@@ -101,6 +103,30 @@ def read_outline(paras: list[Paragraph], reading: PlanReading) -> None:
         task = task_from_paragraph(para, parent)
         if task:
             reading.tasks.append(task)
+
+
+def _level(text: str) -> int:
+    """0 chapter 一、, 1 section (一), 2 item 1., 3 a plain paragraph."""
+    for level, pattern in enumerate((CHAPTER, SECTION, ITEM)):
+        if pattern.match(text):
+            return level
+    return 3
+
+
+def _heading(paras: list[Paragraph], index: int) -> int | None:
+    """The level of a title-only (一)/1. line that has something under it; None for a task.
+
+    '1、开展宣传。' followed by '2、…' is a short task, not a heading: a heading has children.
+    """
+    text = paras[index].text
+    level = _level(text)
+    if level not in (1, 2):
+        return None
+    match = (SECTION if level == 1 else ITEM).match(text)
+    if not _title_only(match.group(2)):
+        return None
+    following = _level(paras[index + 1].text) if index + 1 < len(paras) else 0
+    return level if following > level else None
 
 
 def _parent(section, chapter):
@@ -127,7 +153,7 @@ def task_from_paragraph(para: Paragraph, section: int | None) -> TaskRow | None:
             break
     content, note = split_note(text)
     # A task says something: a sentence, or a note naming agencies. Signatures and dates don't.
-    if len(content) < 6 or (note is None and not any(ch in content for ch in TERMINAL)):
+    if len(content) < 4 or (note is None and not any(ch in content for ch in TERMINAL)):
         return None
     task = TaskRow(content=content, section=section, source=f"line {para.line}")
     if note:

@@ -1,0 +1,41 @@
+# duban: `make run` for a local server with demo data, `make test` for what CI runs (README.md).
+# Recipes pass the environment through untouched: DATABASE_URL, REDIS_URL, DUBAN_VAR_DIR …
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+# Written after a successful install; older than a requirements file means install again.
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv var-dir run test lint clean
+
+venv: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install -r requirements-dev.txt
+	touch $@
+
+# Without DATABASE_URL settings use var/duban.sqlite3, and SQLite does not create the folder.
+var-dir:
+	mkdir -p "$${DUBAN_VAR_DIR:-var}"
+
+run: venv var-dir
+	$(MANAGE) migrate
+	$(MANAGE) collectstatic --noinput
+	$(MANAGE) load_demo
+	$(MANAGE) runserver 127.0.0.1:8000
+
+lint: venv
+	$(BIN)/ruff check .
+
+# compilemessages is left out: it needs GNU gettext, which is not installed everywhere.
+test: lint var-dir
+	$(MANAGE) makemigrations --check --dry-run
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) var

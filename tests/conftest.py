@@ -1,0 +1,10 @@
+"""Shared test set-up. Nothing here fakes a service: with DATABASE_URL the suite runs on that
+database (PostgreSQL in CI, see .ci/run), and code that needs Redis talks to REDIS_URL."""
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    broker = "Redis (REDIS_URL)" if settings.REDIS_URL else "none, Celery runs eagerly"
+    return [f"duban: database {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}; broker: {broker}"]
