@@ -110,6 +110,17 @@ def parse_comparator(text: str) -> str:
     return ""
 
 
+def infer_comparator(stated: str, name: str, unit: str) -> str:
+    """A stated comparator, else 'increase by %' for a % indicator named …增长 (较2021年增长20%)."""
+    if stated or unit != "%":
+        return stated
+    if re.search(r"(增长|提高|提升)$", name):
+        return "increase_pct"
+    if re.search(r"(下降|降低|减少)$", name):
+        return "decrease_pct"
+    return ""
+
+
 def parse_target_kind(text: str) -> str:
     if "累计" in text:
         return "cumulative"

@@ -11,6 +11,7 @@ from itertools import combinations
 
 from .cells import (
     clean,
+    infer_comparator,
     is_collective,
     looks_like_agency_list,
     parse_attribute,
@@ -298,11 +299,7 @@ def _indicator(values: dict, category: str, baseline_label: str, seq_cell: Cell)
     target = parse_target(values.get("target", ""))
     name = values.get("name", "")
     unit = values.get("unit", "")
-    comparator = target["comparator"]
-    if not comparator and unit == "%" and re.search(r"增长$|提高$|提升$", name):
-        comparator = "increase_pct"
-    elif not comparator and unit == "%" and re.search(r"下降$|降低$|减少$", name):
-        comparator = "decrease_pct"
+    comparator = infer_comparator(target["comparator"], name, unit)
     return IndicatorRow(
         name=name,
         category=category,
