@@ -36,12 +36,12 @@ def agency_create(*, name: str) -> Agency:
     return Agency.objects.create(name=name, kind=infer_kind(name))
 
 
-def alias_remember(*, agency_id: int, spelling: str, places: list[str]) -> None:
+def alias_remember(*, agency_id: int, spelling: str, key: str) -> None:
     """Keep a spelling met in a source so later imports match it at once."""
     if spelling == Agency.objects.filter(pk=agency_id).values_list("name", flat=True).first():
         return
     AgencyAlias.objects.get_or_create(
-        name=spelling, defaults={"agency_id": agency_id, "key": normalize(spelling, places)}
+        name=spelling, defaults={"agency_id": agency_id, "key": key}
     )
 
 
