@@ -11,7 +11,7 @@ from lib.env import env_bool, env_int, env_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_secret("DUBAN_VAR_DIR", str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded database and private files live here
+(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)  # the SQLite file, static, private files
 
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = env_secret("SECRET_KEY", "dev-only-insecure-key-change-me")  # see config/checks.py

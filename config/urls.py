@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from tasks.views import home
+
 urlpatterns = [
+    path("", home, name="home"),
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
-    path("", include("tasks.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),  # login, logout, password change
+    path("plans/", include("tasks.urls")),  # app_name "plans"
 ]

@@ -12,6 +12,7 @@ from pathlib import PurePath
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from agencies.models import (
     AgencyGroup,
@@ -19,7 +20,13 @@ from agencies.models import (
     LeadingGroup,
     LeadingGroupMember,
 )
-from agencies.resolution import AgencyDirectory, Resolution, place_names
+from agencies.resolution import (
+    AgencyDirectory,
+    Resolution,
+    normalize,
+    own_level,
+    place_names,
+)
 from agencies.services import agency_create, alias_remember
 
 from .importers import PlanReading, read_plan_file
@@ -50,6 +57,7 @@ class ResolvedPlan:
     sha256: str
     resolution: Resolution
     places: list[str]
+    level: str
     tasks: list[ResolvedTask] = field(default_factory=list)
     existing: Plan | None = None
 
@@ -65,19 +73,22 @@ def resolve_plan(*, data: bytes, source_name: str, title: str | None = None) -> 
         reading.meta.title = title
     if not reading.meta.title:
         reading.meta.title = PurePath(source_name).stem
-        reading.warn(f"no title found in the file; using the file name {reading.meta.title!r}")
+        reading.warn(_("no title found in the file; using the file name %(name)s")
+                     % {"name": reading.meta.title})
     if title and not reading.meta.period_start:
         reading.meta.period_start, reading.meta.period_end = period_of(title, "")
-    places = _places(reading)
-    resolution = AgencyDirectory(places).resolve_all(_raw_agency_names(reading))
-    resolved = ResolvedPlan(reading, sha256_of(data), resolution, places)
+    places, level = _places(reading), own_level(reading.meta.issuer, reading.meta.title)
+    resolution = AgencyDirectory(places, level).resolve_all(_raw_agency_names(reading))
+    resolved = ResolvedPlan(reading, sha256_of(data), resolution, places, level)
     resolved.tasks = [_resolve_task(row, resolution, reading) for row in reading.tasks]
     resolved.existing = Plan.objects.filter(source_sha256=resolved.sha256).first()
     if resolved.existing:
         reading.warn(
-            f"this file (sha256 {resolved.sha256[:12]}…) was already imported as plan "
-            f"#{resolved.existing.pk} {resolved.existing.title!r}; importing it again changes "
-            "nothing"
+            _("this file (sha256 %(sha)s…) was already imported as plan #%(pk)d %(title)s; "
+              "importing it again changes nothing") % {
+                "sha": resolved.sha256[:12], "pk": resolved.existing.pk,
+                "title": resolved.existing.title,
+            }
         )
     return resolved
 
@@ -87,7 +98,7 @@ def _places(reading: PlanReading) -> list[str]:
     texts = [reading.meta.issuer, reading.meta.title]
     for issuer, title in Plan.objects.values_list("issuer", "title"):
         texts += [issuer, title]
-    return sorted(set(place_names(*texts)), key=len, reverse=True)
+    return sorted(dict.fromkeys(place_names(*texts)), key=len, reverse=True)
 
 
 def _raw_agency_names(reading: PlanReading) -> list[str]:
@@ -106,7 +117,8 @@ def _resolve_task(row: TaskRow, resolution: Resolution, reading: PlanReading) ->
     supporting = []
     for name in dict.fromkeys(resolution.canonical(n) for n in row.supporting):
         if name in lead:
-            reading.warn(f"{row.source}: lead agency {name} is also listed as supporting; dropped")
+            reading.warn(_("%(where)s: lead agency %(name)s is also listed as supporting; dropped")
+                         % {"where": row.source, "name": name})
         else:
             supporting.append(name)
     return ResolvedTask(row, lead, supporting, list(dict.fromkeys(row.groups)))
@@ -275,7 +287,8 @@ def _write_agencies(resolved: ResolvedPlan) -> dict[str, int]:
         elif match.canonical not in ids:
             ids[match.canonical] = agency_create(name=match.canonical).pk
     for match in resolution.matches.values():
-        alias_remember(agency_id=ids[match.canonical], spelling=match.raw, places=resolved.places)
+        alias_remember(agency_id=ids[match.canonical], spelling=match.raw,
+                       key=normalize(match.raw, resolved.places, resolved.level))
     for suggestion in resolution.suggestions():
         AgencyMatchSuggestion.objects.get_or_create(
             agency_id=ids[suggestion["name"]], candidate_id=ids.get(suggestion["candidate"])

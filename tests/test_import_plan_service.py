@@ -14,18 +14,6 @@ from tests.seeds import TITLE_002, seed_bytes, seed_path
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def private_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
-    return tmp_path
-
-
 def import_seed(number, title=None):
     return services.plan_import(
         data=seed_bytes(number), source_name=seed_path(number).name, title=title

@@ -5,6 +5,8 @@ import io
 import zipfile
 from pathlib import PurePath
 
+from django.utils.translation import gettext as _
+
 from .reading import PlanImportError, PlanReading
 
 __all__ = ["PlanImportError", "PlanReading", "read_plan_file", "SUPPORTED_EXTENSIONS"]
@@ -21,35 +23,41 @@ def sniff_format(data: bytes, source_name: str) -> str:
         except zipfile.BadZipFile:
             kind = {".xlsx": "xlsx", ".docx": "docx"}.get(suffix, "zip")
             raise PlanImportError(
-                f"{source_name}: not a readable .{kind} file (the zip archive is truncated or "
-                "corrupt)"
+                _("%(file)s: not a readable .%(kind)s file (the zip archive is truncated or "
+                  "corrupt)") % {"file": source_name, "kind": kind}
             ) from None
         if any(n.startswith("xl/") for n in names):
             return "xlsx"
         if any(n.startswith("word/") for n in names):
             return "docx"
-        raise PlanImportError(f"{source_name}: a zip archive that is neither .xlsx nor .docx")
+        raise PlanImportError(
+            _("%(file)s: a zip archive that is neither .xlsx nor .docx") % {"file": source_name}
+        )
     if suffix in (".xlsx", ".docx"):
-        raise PlanImportError(f"{source_name}: not a readable {suffix} file (not a zip archive)")
+        raise PlanImportError(
+            _("%(file)s: not a readable %(kind)s file (not a zip archive)")
+            % {"file": source_name, "kind": suffix}
+        )
     if data[:5] == b"%PDF-" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise PlanImportError(
-            f"{source_name}: unknown format (PDF and old .doc/.xls are not read; save the plan "
-            "as .docx, .xlsx, .html or text)"
+            _("%(file)s: unknown format (PDF and old .doc/.xls are not read; save the plan as "
+              ".docx, .xlsx, .html or text)") % {"file": source_name}
         )
     head = data[:2048].lower()
     if suffix in (".html", ".htm") or b"<html" in head or b"<table" in head:
         return "html"
     if suffix not in ("", ".txt", ".text"):
         raise PlanImportError(
-            f"{source_name}: unknown format {suffix!r}; duban reads "
-            + ", ".join(SUPPORTED_EXTENSIONS)
+            _("%(file)s: unknown format %(suffix)s; duban reads %(formats)s") % {
+                "file": source_name, "suffix": suffix, "formats": ", ".join(SUPPORTED_EXTENSIONS)
+            }
         )
     return "text"
 
 
 def read_plan_file(data: bytes, source_name: str) -> PlanReading:
     if not data:
-        raise PlanImportError(f"{source_name}: the file is empty")
+        raise PlanImportError(_("%(file)s: the file is empty") % {"file": source_name})
     kind = sniff_format(data, source_name)
     if kind == "text":
         from .text import read_text

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from itertools import combinations
 
+from django.utils.translation import gettext as _
+
 from .cells import (
     clean,
     infer_comparator,
@@ -20,7 +22,7 @@ from .cells import (
     parse_target,
     split_agency_names,
 )
-from .reading import IndicatorRow, PlanReading, TaskRow
+from .reading import IndicatorRow, PlanImportError, PlanReading, TaskRow, at_line
 
 _MARKER = re.compile(r"^(附件\s*\d*|附表\s*\d*)$")
 _TOP_HEADING = re.compile(r"^[(（]([一二三四五六七八九十]+)[)）]\s*(.+)$")
@@ -126,11 +128,9 @@ def read_region(lines, start, end, reading: PlanReading, source_name: str) -> st
         _read_indicator_cells(indicator_header[0], cells[indicator_header[1]:], reading)
         return "indicators"
     if task_header and "content" in task_header[0] and "seq" in task_header[0]:
-        from .reading import PlanImportError
-
         raise PlanImportError(
-            f"{source_name}, line {cells[0].line}: the task table's header lacks the agency "
-            "columns 牵头单位 and 责任单位/配合单位"
+            _("%(file)s, %(where)s: the task table's header lacks the agency columns 牵头单位 "
+              "and 责任单位/配合单位") % {"file": source_name, "where": at_line(cells[0].line)}
         )
     return None
 
@@ -152,12 +152,14 @@ def _read_task_cells(cells: list[Cell], reading: PlanReading) -> None:
             continue  # a 序号 cell
         if looks_like_agency_list(text):
             if task is None:
-                reading.warn(f"line {cell.line}: agencies without a task: {text}")
+                reading.warn(_("%(where)s: agencies without a task: %(text)s")
+                             % {"where": at_line(cell.line), "text": text})
                 continue
             column = _next_agency_column(filled, blank_after_content)
             if column is None:
                 if not parse_deadline(text)[0]:
-                    reading.warn(f"line {cell.line}: extra agency cell ignored: {text}")
+                    reading.warn(_("%(where)s: extra agency cell ignored: %(text)s")
+                                 % {"where": at_line(cell.line), "text": text})
                 continue
             _assign(task, column, text)
             filled.append(column)
@@ -175,7 +177,7 @@ def _read_task_cells(cells: list[Cell], reading: PlanReading) -> None:
             task.deadline_on, task.deadline_text = parse_deadline(text)
             continue
         task = TaskRow(content=text, section=sub if sub is not None else top,
-                       source=f"line {cell.line}")
+                       source=at_line(cell.line))
         reading.tasks.append(task)
         filled, blank_after_content = [], False
 
@@ -313,5 +315,5 @@ def _indicator(values: dict, category: str, baseline_label: str, seq_cell: Cell)
         target_kind=target["kind"],
         attribute=parse_attribute(values.get("attribute", "")),
         lead=split_agency_names(values.get("lead", "")),
-        source=f"line {seq_cell.line}",
+        source=at_line(seq_cell.line),
     )

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from .cells import (
     clean,
     infer_comparator,
@@ -19,7 +21,7 @@ from .cells import (
     parse_target,
     split_agency_names,
 )
-from .reading import IndicatorRow, PlanImportError, PlanReading, TaskRow
+from .reading import IndicatorRow, PlanImportError, PlanReading, TaskRow, at_row
 
 HEADER_SEARCH_ROWS = 6  # a title, an 附件 line, a note and a blank row may come before the header
 MAX_HEADER_DEPTH = 3  # header rows a header cell may span (基期值 over 2020年)
@@ -361,8 +363,9 @@ class _TaskTable:
 
     def read(self) -> None:
         if self.columns.lead_is_responsibility:
-            self.reading.warn(f"{self.where}: no 牵头单位 column; the agencies under "
-                              f"{self.header.labels[self.columns.lead]} are read as leads")
+            self.reading.warn(
+                _("%(where)s: no 牵头单位 column; the agencies under %(label)s are read as leads")
+                % {"where": self.where, "label": self.header.labels[self.columns.lead]})
         for row in range(self.header.data_start, self.grid.height):
             self._read_row(row)
 
@@ -380,7 +383,8 @@ class _TaskTable:
 
     def _merged_heading(self, row: int, merged: _MergedRow) -> None:
         if _NOTE.match(merged.text):
-            self.reading.warn(f"{self.where} row {row + 1}: note skipped: {merged.text[:40]}")
+            self.reading.warn(_("%(where)s: note skipped: %(text)s")
+                              % {"where": at_row(self.where, row + 1), "text": merged.text[:40]})
             return
         self.outline.open(merged.col, _heading_or_title(merged.text), merged.text)
 
@@ -435,10 +439,11 @@ class _TaskTable:
             self._assign(self.task_at[origin], row)
             return
         if not text or grid.from_left(row, col):
-            self.reading.warn(f"{self.where} row {row + 1}: agencies with no task; skipped")
+            self.reading.warn(_("%(where)s: agencies with no task; skipped")
+                              % {"where": at_row(self.where, row + 1)})
             return
         task = TaskRow(content=text, section=self.outline.current,
-                       source=f"{self.where} row {row + 1}")
+                       source=at_row(self.where, row + 1))
         self._assign(task, row)
         if self.columns.deadline is not None:
             task.deadline_on, task.deadline_text = parse_deadline(
@@ -454,8 +459,10 @@ class _TaskTable:
                 _append_new(task.groups, name)
             elif name in task.lead:
                 self.reading.warn(
-                    f"{self.where} row {row + 1}: {name} is both 牵头单位 and "
-                    f"{self.header.labels[self.columns.supporting]}; kept as lead only")
+                    _("%(where)s: %(name)s is both 牵头单位 and %(label)s; kept as lead only") % {
+                        "where": at_row(self.where, row + 1), "name": name,
+                        "label": self.header.labels[self.columns.supporting],
+                    })
             else:
                 _append_new(task.supporting, name)
 
@@ -551,14 +558,15 @@ class _IndicatorTable:
             baseline_label=self.baseline_label,
             attribute=parse_attribute(self._cell(row, "attribute")),
             lead=split_agency_names(_agency_text(self.grid, row, self.columns.get("lead"))),
-            source=f"{self.where} row {row + 1}",
+            source=at_row(self.where, row + 1),
         )
         self._set_target(indicator, row)
         self.reading.indicators.append(indicator)
 
     def _category_row(self, row: int, text: str) -> None:
         if _NOTE.match(text):
-            self.reading.warn(f"{self.where} row {row + 1}: note skipped: {text[:40]}")
+            self.reading.warn(_("%(where)s: note skipped: %(text)s")
+                              % {"where": at_row(self.where, row + 1), "text": text[:40]})
         else:
             self.category = _heading_or_title(text).title
 
@@ -597,10 +605,13 @@ def read_grid(grid: Grid, reading: PlanReading, where: str) -> str:
     for header in headers:
         if _lacks_agency_columns(header):
             raise PlanImportError(
-                f"{reading.source_name}, {where} row {header.row + 1}: the header "
-                f"({header.describe()}) looks like a task table but lacks the agency columns "
-                "牵头单位 and 责任单位/配合单位")
-    first = headers[0].describe() if headers else "empty"
-    reading.warn(f"{where}: skipped, not a task table (牵头单位 + 责任单位) nor an indicator "
-                 f"table (指标 + 单位 + 目标值); it begins: {first[:60]}")
+                _("%(file)s, %(where)s: the header (%(header)s) looks like a task table but "
+                  "lacks the agency columns 牵头单位 and 责任单位/配合单位") % {
+                    "file": reading.source_name, "where": at_row(where, header.row + 1),
+                    "header": header.describe(),
+                })
+    first = headers[0].describe() if headers else ""
+    reading.warn(_("%(where)s: skipped, not a task table (牵头单位 + 责任单位) nor an indicator "
+                   "table (指标 + 单位 + 目标值); it begins: %(first)s")
+                 % {"where": where, "first": first[:60]})
     return ""

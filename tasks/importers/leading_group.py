@@ -31,7 +31,7 @@ def _line(text: str) -> str:
     return re.sub(r"[ \t\u3000\xa0]+", " ", text).strip()
 
 
-def read_leading_group(lines: list[str], known_agencies: list[str], places: list[str]):
+def read_leading_group(lines: list[str], known_agencies: list[str], places, level):
     """The first 组长: list in the text, or None when the plan has none."""
     start = next((i for i, line in enumerate(lines) if ROLE_PREFIX.match(_line(line))), None)
     if start is None:
@@ -51,7 +51,7 @@ def read_leading_group(lines: list[str], known_agencies: list[str], places: list
             break
         name = "".join(g for g in match.groups()[:3] if g)
         post = match.group(4).strip()
-        agency = agency_of_post(post, known_agencies, places)
+        agency = agency_of_post(post, known_agencies, places, level)
         group.members.append(MemberRow(name=name, role=role, post=post, agency=agency))
     tail = " ".join(clean(line) for line in lines[index:index + 6])
     if match := OFFICE_AT.search(tail):
@@ -68,24 +68,24 @@ def _group_name(lines: list[str], start: int) -> str:
     return names[-1] if names else ""
 
 
-def agency_of_post(post: str, known: list[str], places: list[str]) -> str:
+def agency_of_post(post: str, known: list[str], places, level) -> str:
     """'市市场监管局(知识产权局)局长' → '市市场监管局(知识产权局)': the text before the title."""
     match = TITLE.search(post)
     agency = post[:match.start()] if match and match.start() > 0 else post
     agency = agency.rstrip("、,， ")
-    return _known_prefix(agency, known, places) or agency
+    return _known_prefix(agency, known, places, level) or agency
 
 
-def _known_prefix(agency: str, known: list[str], places: list[str]) -> str | None:
+def _known_prefix(agency: str, known: list[str], places, level) -> str | None:
     """A leading part of a long post that is, or is close to, an agency the plan names."""
-    keys = {normalize(name, places) for name in known}
-    if normalize(agency, places) in keys:
+    keys = {normalize(name, places, level) for name in known}
+    if normalize(agency, places, level) in keys:
         return agency
     for end in range(len(agency) - 1, 2, -1):
         prefix = agency[:end]
         if prefix[-1] not in "局委院办部行会府":
             continue
-        key = normalize(prefix, places)
+        key = normalize(prefix, places, level)
         if key in keys or any(fuzz.ratio(key, k) >= SIMILAR_PREFIX for k in keys):
             return prefix
     return None

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from .cells import CLOSE, OPEN, clean, is_collective, split_agency_names
-from .reading import PlanReading, TaskRow
+from .reading import PlanReading, TaskRow, at_line
 
 CHAPTER = re.compile(r"^([一二三四五六七八九十]+)\s*[、.．]\s*(\S.*)$")
 SECTION = re.compile(r"^[(（]\s*([一二三四五六七八九十]+)\s*[)）]\s*(\S.*)$")
@@ -155,7 +155,7 @@ def task_from_paragraph(para: Paragraph, section: int | None) -> TaskRow | None:
     # A task says something: a sentence, or a note naming agencies. Signatures and dates don't.
     if len(content) < 4 or (note is None and not any(ch in content for ch in TERMINAL)):
         return None
-    task = TaskRow(content=content, section=section, source=f"line {para.line}")
+    task = TaskRow(content=content, section=section, source=at_line(para.line))
     if note:
         apply_note(task, note)
     return task
@@ -236,7 +236,7 @@ def _read_list_block(paras: list[Paragraph], start: int, reading: PlanReading) -
     if bullets:
         section = reading.add_section("", heading, None)
         for text, line in bullets:
-            reading.tasks.append(TaskRow(content=text, section=section, source=f"line {line}"))
+            reading.tasks.append(TaskRow(content=text, section=section, source=at_line(line)))
         return position - start
     pairs = []
     while position + 1 < len(paras) and _is_project(paras[position].text, paras[position + 1].text):
@@ -248,7 +248,7 @@ def _read_list_block(paras: list[Paragraph], start: int, reading: PlanReading) -
     for title, items in pairs:
         sub = reading.add_section("", title.text, section)
         for name in _items(items.text):
-            reading.tasks.append(TaskRow(content=name, section=sub, source=f"line {items.line}"))
+            reading.tasks.append(TaskRow(content=name, section=sub, source=at_line(items.line)))
     return position - start
 
 

@@ -9,6 +9,26 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
+
+def at_line(line: int) -> str:
+    """Where in a text source: shown to users, so translated (第 12 行)."""
+    return _("line %(line)d") % {"line": line}
+
+
+def at_row(where: str, row: int) -> str:
+    """Where in a table: 'sheet 任务 row 7'."""
+    return _("%(where)s row %(row)d") % {"where": where, "row": row}
+
+
+def in_sheet(name: str) -> str:
+    return _("sheet %(name)s") % {"name": name}
+
+
+def in_table(number: int) -> str:
+    return _("table %(number)d") % {"number": number}
+
 
 class PlanImportError(Exception):
     """Bad input: the message names the file and the line or cell."""

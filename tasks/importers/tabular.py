@@ -14,9 +14,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
 
+from django.utils.translation import gettext as _
+
 from .cells import clean
 from .grid import Grid, GridBuilder, read_grid
-from .reading import PlanImportError, PlanReading
+from .reading import PlanImportError, PlanReading, in_sheet, in_table
 
 MAX_COLSPAN = 1000  # HTML's own limit; guards against colspan="99999"
 
@@ -26,9 +28,9 @@ def _require_tables(reading: PlanReading, found: set[str]) -> None:
     if found or reading.tasks or reading.indicators:
         return
     raise PlanImportError(
-        f"{reading.source_name}: no task decomposition table or indicator table found (a task "
-        "table needs a header with 牵头单位 and 责任单位/配合单位, an indicator table one with "
-        "指标, 单位 and 目标值)")
+        _("%(file)s: no task decomposition table or indicator table found (a task table needs "
+          "a header with 牵头单位 and 责任单位/配合单位, an indicator table one with 指标, 单位 "
+          "and 目标值)") % {"file": reading.source_name})
 
 
 def _read_paragraphs(lines: list[str], reading: PlanReading, found: set[str]) -> None:
@@ -48,7 +50,8 @@ def _readable(source_name: str, kind: str) -> Iterator[None]:
     except Exception as exc:  # zipfile, lxml, openpyxl and docx each raise their own kinds
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         raise PlanImportError(
-            f"{source_name}: not a readable .{kind} file ({reason[:200]})") from exc
+            _("%(file)s: not a readable .%(kind)s file (%(reason)s)")
+            % {"file": source_name, "kind": kind, "reason": reason[:200]}) from exc
 
 
 def _grid_lines(grid: Grid) -> list[str]:
@@ -71,7 +74,7 @@ def read_xlsx(data: bytes, source_name: str) -> PlanReading:
         # data_only: a formula's last computed value, not its text
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
         sheets = [(sheet.title, _sheet_grid(sheet)) for sheet in book.worksheets]
-    found = {read_grid(grid, reading, f"sheet {title}") for title, grid in sheets} - {""}
+    found = {read_grid(grid, reading, in_sheet(title)) for title, grid in sheets} - {""}
     _require_tables(reading, found)
     return reading
 
@@ -140,7 +143,7 @@ def _read_docx_blocks(blocks: list, reading: PlanReading) -> tuple[list[str], se
         tables += 1
         with _readable(reading.source_name, "docx"):
             grid = _docx_grid(block)
-        if kind := read_grid(grid, reading, f"table {tables}"):
+        if kind := read_grid(grid, reading, in_table(tables)):
             found.add(kind)
         else:
             lines.extend(_grid_lines(grid))  # not a plan table: its words may still matter
@@ -196,8 +199,8 @@ def _decode_html(data: bytes, reading: PlanReading) -> str:
             return data.decode(encoding)
         except (UnicodeDecodeError, LookupError):
             continue
-    reading.warn(f"{reading.source_name}: neither its declared encoding, UTF-8 nor GB18030 "
-                 "reads it; unreadable bytes were replaced")
+    reading.warn(_("%(file)s: neither its declared encoding, UTF-8 nor GB18030 reads it; "
+                   "unreadable bytes were replaced") % {"file": reading.source_name})
     return data.decode("gb18030", errors="replace")
 
 
@@ -224,7 +227,7 @@ class _HtmlTables:
 
     def read(self, table) -> bool:
         self.count += 1
-        kind = read_grid(_html_grid(table), self.reading, f"table {self.count}")
+        kind = read_grid(_html_grid(table), self.reading, in_table(self.count))
         if kind:
             self.found.add(kind)
         return bool(kind)

@@ -4,13 +4,15 @@ from __future__ import annotations
 import codecs
 import re
 
-from agencies.resolution import place_names
+from django.utils.translation import gettext as _
+
+from agencies.resolution import own_level, place_names
 
 from .flat_tables import read_region, table_regions
 from .leading_group import read_leading_group
 from .meta import read_meta
 from .outline import CHAPTER, TARGET_WORDS, paragraphs, read_lists, read_outline
-from .reading import PlanImportError, PlanReading
+from .reading import PlanImportError, PlanReading, at_line
 from .text_targets import mine_targets
 
 
@@ -26,20 +28,24 @@ def decode(data: bytes, source_name: str) -> str:
         except UnicodeDecodeError:
             line = data[:utf8_error.start].count(b"\n") + 1
             raise PlanImportError(
-                f"{source_name}, line {line}: bytes that are neither UTF-8 nor GB18030/GBK "
-                f"(byte {utf8_error.start}: {data[utf8_error.start:utf8_error.start + 4]!r})"
+                _("%(file)s, %(where)s: bytes that are neither UTF-8 nor GB18030/GBK "
+                  "(byte %(offset)d: %(bytes)s)") % {
+                    "file": source_name, "where": at_line(line), "offset": utf8_error.start,
+                    "bytes": repr(data[utf8_error.start:utf8_error.start + 4]),
+                }
             ) from None
 
 
 def read_text(data: bytes, source_name: str) -> PlanReading:
     text = decode(data, source_name)
     if "\x00" in text:
-        raise PlanImportError(f"{source_name}, line 1: a binary file, not text")
+        raise PlanImportError(_("%(file)s: a binary file, not text") % {"file": source_name})
     reading = PlanReading(source_name=source_name)
     read_lines(text.splitlines(), reading, tables_found=False)
     if not reading.tasks and not reading.indicators:
         raise PlanImportError(
-            f"{source_name}: no task table, task list or indicator table was recognised"
+            _("%(file)s: no task table, task list or indicator table was recognised")
+            % {"file": source_name}
         )
     return reading
 
@@ -56,8 +62,9 @@ def read_lines(lines: list[str], reading: PlanReading, *, tables_found: bool) ->
         read_outline(paras, reading)
         if not reading.tasks:
             read_lists(paras, reading)
-    places = place_names(reading.meta.issuer, reading.meta.title)
-    reading.leading_group = read_leading_group(lines, _agency_names(reading), places)
+    issuer, title = reading.meta.issuer, reading.meta.title
+    places, level = place_names(issuer, title), own_level(issuer, title)
+    reading.leading_group = read_leading_group(lines, _agency_names(reading), places, level)
     if not reading.indicators:
         mine_targets(_target_sentences(paras), reading)
 

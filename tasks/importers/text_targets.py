@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import ngettext
+
 from .cells import parse_comparator, parse_number
-from .reading import IndicatorRow, PlanReading
+from .reading import IndicatorRow, PlanReading, at_line
 
 UNIT = r"万件|万家|件|家|个|人|亿元|万元|%|项|座|所|次|分"
 VERB = (
@@ -48,7 +50,11 @@ def mine_targets(sentences: list[tuple[str, int]], reading: PlanReading) -> None
             if _add(match, text, line, reading):
                 found += 1
     if found:
-        reading.warn(f"{found} indicators were read from sentences, not from a table: check them")
+        reading.warn(ngettext(
+            "%(count)d indicator was read from sentences, not from a table: check it",
+            "%(count)d indicators were read from sentences, not from a table: check them",
+            found,
+        ) % {"count": found})
 
 
 def _add(match, text: str, line: int, reading: PlanReading) -> bool:
@@ -70,6 +76,6 @@ def _add(match, text: str, line: int, reading: PlanReading) -> bool:
         target_text=f"{match.group('num')}{unit}{tail}",
         comparator=parse_comparator(tail) or ("gt" if verb in ("突破", "超过") else ""),
         target_kind="cumulative" if "累计" in text[max(0, match.start() - 4):match.end()] else "",
-        source=f"line {line}",
+        source=at_line(line),
     ))
     return True

@@ -3,6 +3,7 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from tasks.importers import PlanImportError
 from tasks.services import plan_import, plan_preview
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         try:
             data = source.read_bytes()
         except OSError as exc:
-            raise CommandError(f"{path}: {exc.strerror}") from exc
+            raise CommandError(f"{path}: {exc.strerror}") from exc  # the system's own words
         try:
             if dry_run:
                 self._report(plan_preview(data=data, source_name=str(source), title=title), json)
@@ -37,11 +38,11 @@ class Command(BaseCommand):
             self._report(preview, True)
         elif outcome.created:
             self._report(preview, False)
-            self.stderr.write(f"imported as plan #{outcome.plan.pk}")
+            self.stderr.write(_("imported as plan #%(pk)d") % {"pk": outcome.plan.pk})
         else:
             self.stderr.write(
-                f"{path}: already imported as plan #{outcome.plan.pk} ({outcome.plan.title}); "
-                "nothing changed"
+                _("%(file)s: already imported as plan #%(pk)d (%(title)s); nothing changed")
+                % {"file": path, "pk": outcome.plan.pk, "title": outcome.plan.title}
             )
 
     @staticmethod
@@ -54,22 +55,30 @@ class Command(BaseCommand):
         if as_json:
             self.stdout.write(json.dumps(preview, ensure_ascii=False, indent=2))
             return
-        plan = preview["plan"]
-        agencies = preview["agencies"]
+        plan, agencies, group = preview["plan"], preview["agencies"], preview["leading_group"]
+        tasks = preview["tasks"]
+        dash = "-"
         lines = [
-            f"title: {plan['title']}",
-            f"issuer: {plan['issuer'] or '-'}  文号: {plan['doc_number'] or '-'}  "
-            f"issued: {plan['issued_on'] or '-'}  period: {plan['period_start'] or '-'} – "
-            f"{plan['period_end'] or '-'}",
-            f"sections: {len(preview['sections'])}",
-            f"tasks: {len(preview['tasks'])} "
-            f"({sum(t['needs_assignment'] for t in preview['tasks'])} need a lead agency)",
-            f"indicators: {len(preview['indicators'])}",
-            "leading group members: "
-            + str(len(preview["leading_group"]["members"]) if preview["leading_group"] else 0),
-            f"agencies: {len(agencies['matched'])} matched, {len(agencies['new'])} new, "
-            f"{len(agencies['suggestions'])} near matches to confirm",
+            _("title: %(title)s") % {"title": plan["title"]},
+            _("issuer: %(issuer)s  document number: %(number)s  issued: %(issued)s  "
+              "period: %(start)s – %(end)s") % {
+                "issuer": plan["issuer"] or dash, "number": plan["doc_number"] or dash,
+                "issued": plan["issued_on"] or dash, "start": plan["period_start"] or dash,
+                "end": plan["period_end"] or dash,
+            },
+            _("sections: %(count)d") % {"count": len(preview["sections"])},
+            _("tasks: %(count)d (%(needing)d need a lead agency)") % {
+                "count": len(tasks), "needing": sum(t["needs_assignment"] for t in tasks)
+            },
+            _("indicators: %(count)d") % {"count": len(preview["indicators"])},
+            _("leading group members: %(count)d") % {
+                "count": len(group["members"]) if group else 0
+            },
+            _("agencies: %(matched)d matched, %(new)d new, %(near)d near matches to confirm") % {
+                "matched": len(agencies["matched"]), "new": len(agencies["new"]),
+                "near": len(agencies["suggestions"]),
+            },
         ]
         lines += [f"  ? {s['name']} ≈ {s['candidate']}" for s in agencies["suggestions"]]
-        lines += [f"warning: {w}" for w in preview["warnings"]]
+        lines += [_("warning: %(text)s") % {"text": w} for w in preview["warnings"]]
         self.stdout.write("\n".join(lines))
