@@ -3,6 +3,7 @@ database (PostgreSQL in CI, see .ci/run), and code that needs Redis talks to RED
 
 
 import pytest
+from django.utils import translation
 
 
 def pytest_report_header(config):
@@ -25,3 +26,10 @@ def private_storage(settings, tmp_path):
         },
     }
     return location
+
+
+@pytest.fixture
+def english():
+    """Tests about what was read, not how it is worded, pin the language (the UI is zh-hans)."""
+    with translation.override("en"):
+        yield

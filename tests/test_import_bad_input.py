@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from agencies.models import Agency
 from tasks.models import Plan, Task
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def import_file(tmp_path, name, data):

@@ -11,7 +11,7 @@ from tasks import services
 from tasks.models import Indicator, Plan, Section, Target, Task, TaskAgency
 from tests.seeds import TITLE_002, seed_bytes, seed_path
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def import_seed(number, title=None):

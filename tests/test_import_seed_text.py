@@ -14,13 +14,17 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from tasks.importers.text import read_text
 from tests.seeds import seed_bytes, seed_path
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def read(number):
-    return read_text(seed_bytes(number), seed_path(number).name)
+    with translation.override("en"):
+        return read_text(seed_bytes(number), seed_path(number).name)
 
 
 def task_at(reading, line):

@@ -20,6 +20,8 @@ LEAD_IP = "市市场监管局(市知识产权局)"
 COUNTIES = "各县(市、区)人民政府"
 MEMBERS = "遵义市知识产权强市建设工作领导小组相关成员单位"
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def text_reader(monkeypatch):
