@@ -309,3 +309,19 @@ def test_the_title_given_on_the_form_is_the_one_imported(office):
     _confirm(office, data)
 
     assert Plan.objects.get().title == "遵义市试点方案"
+
+
+@pytest.mark.parametrize(
+    ("number", "sections", "tasks", "indicators", "members"),
+    [("000", 2, 12, 8, 0), ("001", 21, 43, 23, 29), ("002", 29, 49, 8, 0), ("003", 2, 12, 6, 0),
+     ("004", 12, 38, 1, 0)],
+)
+def test_every_seed_previews_on_the_upload_page(office, number, sections, tasks, indicators,
+                                                members):
+    response = _upload_seed(office, next(SEEDS.glob(f"{number}_*.txt")))
+    assert response.status_code == 200
+    counts = response.context["counts"]
+    assert (counts["sections"], counts["tasks"], counts["indicators"], counts["members"]) == (
+        sections, tasks, indicators, members
+    )
+    assert Plan.objects.count() == 0

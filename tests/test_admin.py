@@ -1,0 +1,69 @@
+"""The admin is the office clerk's tool for plans and agencies: every page opens, merges work."""
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from agencies.models import Agency, AgencyAlias, AgencyMatchSuggestion, LeadingGroupMember
+from tasks import services
+from tasks.models import Task, TaskAgency
+from tests.seeds import seed_bytes, seed_path
+
+pytestmark = pytest.mark.django_db
+
+OUR_APPS = {"agencies", "tasks"}
+
+
+@pytest.fixture
+def clerk(client):
+    client.force_login(User.objects.create_superuser("clerk", password="x"))
+    services.plan_import(data=seed_bytes("001"), source_name=seed_path("001").name)
+    return client
+
+
+@pytest.mark.parametrize(
+    "model", [m for m in admin.site._registry if m._meta.app_label in OUR_APPS],
+    ids=lambda m: m._meta.label,
+)
+def test_every_admin_page_opens(clerk, model):
+    opts = model._meta
+    changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    assert clerk.get(changelist).status_code == 200
+    assert clerk.get(changelist, {"q": "市"}).status_code == 200
+    first = model.objects.first()
+    if first is not None:
+        change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[first.pk])
+        assert clerk.get(change).status_code == 200
+
+
+def test_confirming_a_near_match_merges_the_agencies(clerk):
+    suggestion = AgencyMatchSuggestion.objects.get(
+        agency__name="市综合行政执法局", candidate__name="市综合执法局"
+    )
+    url = reverse("admin:agencies_agencymatchsuggestion_changelist")
+    response = clerk.post(url, {"action": "confirm_merge", "_selected_action": [suggestion.pk]})
+    assert response.status_code == 302
+    kept = Agency.objects.get(name="市综合执法局")
+    assert not Agency.objects.filter(name="市综合行政执法局").exists()
+    assert AgencyAlias.objects.get(name="市综合行政执法局").agency == kept
+    # the leading-group member who worked for the merged spelling now points at the kept one
+    assert LeadingGroupMember.objects.get(name="罗向东").agency == kept
+    # tasks that named both keep one link
+    for task in Task.objects.filter(agencies=kept):
+        assert TaskAgency.objects.filter(task=task, agency=kept).count() == 1
+
+
+def test_rejecting_a_near_match_keeps_both(clerk):
+    suggestion = AgencyMatchSuggestion.objects.get(agency__name="市发展改革委")
+    url = reverse("admin:agencies_agencymatchsuggestion_changelist")
+    clerk.post(url, {"action": "reject", "_selected_action": [suggestion.pk]})
+    suggestion.refresh_from_db()
+    assert suggestion.status == AgencyMatchSuggestion.Status.REJECTED
+    assert Agency.objects.filter(name__in=["市发展改革委", "市发改委"]).count() == 2
+
+
+def test_editing_a_tasks_leads_keeps_needs_lead_true(clerk):
+    task = Task.objects.filter(plan__isnull=False).first()
+    TaskAgency.objects.filter(task=task, role=TaskAgency.Role.LEAD).delete()
+    services.task_sync_needs_lead(task=task)
+    assert Task.objects.get(pk=task.pk).needs_lead is True
