@@ -12,6 +12,7 @@ from decimal import Decimal
 import docx
 import openpyxl
 import pytest
+from django.utils import translation
 
 from tasks.importers.reading import PlanImportError
 from tasks.importers.tabular import read_docx, read_html, read_xlsx
@@ -106,7 +107,8 @@ def xlsx_bytes(*builders) -> bytes:
 
 @pytest.fixture(scope="module")
 def xlsx_plan():
-    return read_xlsx(xlsx_bytes(add_task_sheet, add_indicator_sheet), "方案.xlsx")
+    with translation.override("en"):  # module scope: the english fixture is per test
+        return read_xlsx(xlsx_bytes(add_task_sheet, add_indicator_sheet), "方案.xlsx")
 
 
 def test_xlsx_merged_rows_and_category_column_become_sections(xlsx_plan):

@@ -218,7 +218,7 @@ def test_it_shows_the_importer_error_for_a_bad_file(office, agency, private_stor
 
     error = _file_error(response)
     assert "x.xlsx" in error
-    assert "not a readable .xlsx file" in error  # the importer's own message
+    assert "不是可读取的 .xlsx 文件" in error  # the importer's own message, in Chinese
     assert Plan.objects.count() == 0
     assert list(Agency.objects.all()) == [agency]
     assert not (private_storage / "uploads").exists()
