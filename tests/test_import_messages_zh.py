@@ -37,3 +37,9 @@ def test_command_errors_are_in_chinese(tmp_path):
     empty.write_bytes(b"")
     with pytest.raises(CommandError, match="空.txt:文件为空"):
         call_command("import_plan", str(empty), stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_pages_are_chinese_whatever_the_browser_asks_for(client):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    html = page.content.decode()
+    assert 'lang="zh-hans"' in html and "登录" in html and "Log in" not in html
