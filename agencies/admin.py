@@ -109,3 +109,9 @@ class StaffProfileAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["user__username", "agency__name"]
     autocomplete_fields = ["agency"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        from workflow.permissions import staff_sync
+
+        staff_sync(obj)  # the agency's and role's permissions follow the profile

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "guardian",
+    "django_fsm_log",
     "django_celery_beat",
     "agencies",
     "tasks",
@@ -111,6 +112,8 @@ MEDIA_ROOT = VAR_DIR / "private"
 
 # Largest plan file the upload page accepts.
 PLAN_UPLOAD_MAX_BYTES = env_int("PLAN_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+# Largest attachment on a report or contribution.
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = PLAN_UPLOAD_MAX_BYTES + 1024 * 1024
 
 REDIS_URL = env_secret("REDIS_URL", "")

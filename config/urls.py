@@ -8,4 +8,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),  # login, logout, password change
     path("plans/", include("tasks.urls")),  # app_name "plans"
+    path("", include("workflow.urls")),  # app_name "workflow"
 ]

@@ -27,8 +27,9 @@ class PlanAdmin(admin.ModelAdmin):
     list_display = ["title", "doc_number", "issued_on", "state", "task_count", "needing_lead"]
     list_filter = ["state", "issued_on"]
     search_fields = ["title", "issuer", "doc_number"]
-    # state moves only through transitions (workflow issue); the source is what was imported.
+    # state moves only through transitions (workflow.services); the source is what was imported.
     readonly_fields = ["state", "source_name", "source_sha256", "source_file", "imported_at"]
+    autocomplete_fields = ["office_agency"]
     inlines = [SectionInline]
 
     def get_queryset(self, request):
@@ -74,6 +75,8 @@ class TaskAdmin(admin.ModelAdmin):
     search_fields = ["content", "agencies__name"]
     list_select_related = ["plan", "section"]
     raw_id_fields = ["section"]
+    readonly_fields = ["state"]
+    filter_horizontal = ["indicators"]
     inlines = [TaskAgencyInline, TaskGroupInline]
 
     def get_queryset(self, request):

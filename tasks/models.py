@@ -1,12 +1,22 @@
 """Plans (规划/工作方案), their sections, tasks and indicators."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from agencies.models import Agency, AgencyGroup
 
 
-class Plan(models.Model):
+def may_supervise(plan, user) -> bool:
+    """Office staff of the plan's office (object permission granted at dispatch)."""
+    return user.has_perm("tasks.supervise_plan", plan)
+
+
+def _may_supervise_task(task, user) -> bool:
+    return may_supervise(task.plan, user)
+
+
+class Plan(ConcurrentTransitionMixin, models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
         DISPATCHED = "dispatched", _("Dispatched")
@@ -22,20 +32,54 @@ class Plan(models.Model):
     source_name = models.CharField(_("source file name"), max_length=255, blank=True)
     # The same bytes imported twice are the same plan: the importer refuses the second time.
     source_sha256 = models.CharField(_("source sha256"), max_length=64, unique=True)
-    # Transitions (dispatch, close) arrive with the workflow issue; nothing writes it directly.
+    # Only transitions move it (workflow.services.plan_dispatch / plan_close).
     state = FSMField(_("state"), choices=State.choices, default=State.DRAFT, protected=True)
     imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    requires_signoff = models.BooleanField(
+        _("reports need the agency head's sign-off"), default=False,
+        help_text=_("If set, a report goes to the agency head before it reaches the office."),
+    )
+    # The leading group office (领导小组办公室) that supervises this plan: its office staff
+    # get the plan's office permissions (workflow.permissions).
+    office_agency = models.ForeignKey(
+        Agency, verbose_name=_("office host agency"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="supervised_plans",
+    )
+    acknowledge_within_days = models.PositiveSmallIntegerField(
+        _("working days to acknowledge an assignment"), default=3
+    )
 
     class Meta:
         verbose_name = _("plan")
         verbose_name_plural = _("plans")
         ordering = ["-imported_at"]
+        permissions = [
+            ("supervise_plan", _("Can dispatch, verify, return, reopen and reassign in a plan")),
+            ("lead_plan", _("Can read a whole plan as a leader")),
+        ]
 
     def __str__(self):
         return self.title
 
     def tasks_needing_lead(self):
         return self.tasks.filter(needs_lead=True)
+
+    def has_no_task_needing_lead(self) -> bool:
+        return not self.tasks.filter(needs_lead=True).exists()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.DRAFT, target=State.DISPATCHED,
+                conditions=[has_no_task_needing_lead], permission=may_supervise)
+    def dispatch(self, by=None, description=None):
+        """派发: the office publishes the tasks to the agencies (assignments: services)."""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.DISPATCHED, target=State.CLOSED,
+                permission=may_supervise)
+    def close(self, by=None, description=None):
+        """The plan's term is over; nothing is reported any more."""
 
 
 class Section(models.Model):
@@ -61,7 +105,16 @@ class Section(models.Model):
         return f"{self.number}{self.title}"
 
 
-class Task(models.Model):
+def _may_report(task, user) -> bool:
+    return user.has_perm("tasks.report_task", task)
+
+
+class Task(ConcurrentTransitionMixin, models.Model):
+    class State(models.TextChoices):
+        ASSIGNED = "assigned", _("Assigned")
+        REPORTING = "reporting", _("Reporting")
+        VERIFIED = "verified", _("Verified (办结)")
+
     plan = models.ForeignKey(
         Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="tasks"
     )
@@ -83,11 +136,41 @@ class Task(models.Model):
     # Set on import and kept in step by services: dispatch is refused while any is set.
     needs_lead = models.BooleanField(_("needs a lead agency"), default=False, db_index=True)
     source_ref = models.CharField(_("where in the source"), max_length=100, blank=True)
+    indicators = models.ManyToManyField(
+        "Indicator", verbose_name=_("indicators"), related_name="tasks", blank=True
+    )
+    # Only transitions move it: the first submitted report, the office's verification, reopen.
+    state = FSMField(_("state"), choices=State.choices, default=State.ASSIGNED, protected=True)
 
     class Meta:
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
         ordering = ["plan", "order"]
+        permissions = [
+            ("report_task", _("Can report on a task (lead agency)")),
+            ("contribute_task", _("Can contribute to a task (supporting agency)")),
+            ("signoff_task", _("Can sign off a task's reports (agency head)")),
+        ]
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.ASSIGNED, target=State.REPORTING, permission=_may_report)
+    def start_reporting(self, by=None, description=None):
+        """The lead agency submitted its first report."""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.REPORTING, target=State.VERIFIED,
+                permission=_may_supervise_task)
+    def verify(self, by=None, description=None):
+        """办结: the office verified a report that claims completion."""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.VERIFIED, target=State.REPORTING,
+                permission=_may_supervise_task)
+    def reopen(self, by=None, description=None):
+        """重新打开, with a reason (the description)."""
 
     def __str__(self):
         return self.content[:40]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -241,13 +242,24 @@ class ImportOutcome:
     resolved: ResolvedPlan
 
 
-def plan_import(*, data: bytes, source_name: str, title: str | None = None) -> ImportOutcome:
-    """Import a plan file in one transaction; the same bytes a second time change nothing."""
+def plan_import(*, data: bytes, source_name: str, title: str | None = None,
+                office_agency_id: int | None = None) -> ImportOutcome:
+    """Import a plan file in one transaction; the same bytes a second time change nothing.
+
+    The office is the leading group's office when the plan names one, else the importing
+    user's agency (office_agency_id); its office staff may then dispatch and supervise.
+    """
     resolved = resolve_plan(data=data, source_name=source_name, title=title)
     if resolved.existing:
         return ImportOutcome(resolved.existing, False, resolved)
     with transaction.atomic():
         plan = _write_plan(resolved, data, source_name)
+        if plan.office_agency_id is None and office_agency_id:
+            Plan.objects.filter(pk=plan.pk).update(office_agency_id=office_agency_id)
+            plan.office_agency_id = office_agency_id
+        from workflow.permissions import plan_grant
+
+        plan_grant(plan)
     log.info("imported %s as plan #%s", source_name, plan.pk)
     return ImportOutcome(plan, True, resolved)
 
@@ -271,6 +283,7 @@ def _write_plan(resolved: ResolvedPlan, data: bytes, source_name: str) -> Plan:
         _write_tasks(plan, resolved, sections, agency_ids, groups)
         _write_indicators(plan, reading, resolved.resolution, agency_ids)
         _write_leading_group(plan, reading, resolved.resolution, agency_ids)
+        _link_indicators(plan)
     except Exception:
         plan.source_file.delete(save=False)
         raise
@@ -378,11 +391,33 @@ def _write_indicators(plan, reading: PlanReading, resolution, agency_ids) -> Non
         ])
 
 
+def _link_indicators(plan: Plan) -> None:
+    """A task whose text names an indicator reports on it (the office can change the links)."""
+    indicators = [i for i in plan.indicators.all() if len(i.name) >= 4]
+    links = [
+        Task.indicators.through(task_id=task.pk, indicator_id=indicator.pk)
+        for task in plan.tasks.all() for indicator in indicators
+        if _names(task.content, indicator.name)
+    ]
+    Task.indicators.through.objects.bulk_create(links)
+
+
+def _names(content: str, indicator_name: str) -> bool:
+    """商标有效注册量 in '…全市商标有效注册量达到15.60万件' (brackets in the name ignored)."""
+    core, previous = indicator_name, None
+    while core != previous:  # nested brackets: 地理标志数(…证明(集体)商标…)
+        previous, core = core, re.sub(r"[(（][^()（）]*[)）]", "", core)
+    return len(core) >= 4 and core in content
+
+
 def _write_leading_group(plan, reading: PlanReading, resolution, agency_ids) -> None:
     group = reading.leading_group
     if group is None:
         return
     office = resolution.canonical(group.office_agency) if group.office_agency else None
+    if office:
+        Plan.objects.filter(pk=plan.pk).update(office_agency_id=agency_ids[office])
+        plan.office_agency_id = agency_ids[office]
     leading = LeadingGroup.objects.create(
         plan=plan, name=group.name[:300], office_director=group.office_director[:100],
         office_agency_id=agency_ids[office] if office else None,

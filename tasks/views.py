@@ -87,7 +87,9 @@ def plan_import_confirm(request):
     sha256, name = pending["sha256"], pending["name"]
     try:
         data = pending_upload_read(sha256=sha256, source_name=name)
-        outcome = plan_import(data=data, source_name=name, title=pending["title"] or None)
+        profile = getattr(request.user, "profile", None)
+        outcome = plan_import(data=data, source_name=name, title=pending["title"] or None,
+                              office_agency_id=profile.agency_id if profile else None)
     except PendingUploadMissing:
         del request.session[PENDING_SESSION_KEY]
         existing = Plan.objects.filter(source_sha256=sha256).first()

@@ -15,6 +15,13 @@ def is_office(user) -> bool:
 
 
 @register.filter
+def is_leader(user) -> bool:
+    """{% if user|is_leader %}: leaders read plans; they have no task list of their own."""
+    profile = getattr(user, "profile", None) if user.is_authenticated else None
+    return profile is not None and profile.role == "leader"
+
+
+@register.filter
 def plain_number(value):
     """A stored Decimal as the plan wrote it: 15.6000 → 15.6, 20.0000 → 20."""
     if value is None or value == "":

@@ -1,7 +1,9 @@
-"""Demo data for the embedded default: seed 001 imported and four accounts, passwords printed.
+"""Demo data for the embedded default: seed 001 imported and dispatched, accounts printed.
 
-Idempotent: the plan is imported once (same sha256), the accounts are created or reset.
+Idempotent: the plan is imported once (same sha256) and dispatched once; the accounts are
+created or reset to the printed passwords.
 """
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -10,50 +12,71 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from agencies.models import Agency, StaffProfile
+from tasks.models import Plan
 from tasks.services import plan_import
+from workflow.models import ReportingPeriod
+from workflow.services import plan_dispatch, staff_profile_save
 
 DEMO_PLAN = Path(settings.BASE_DIR) / "seeds" / "001_bd8fbcfcfad85180.txt"
-OFFICE_GROUP = "office"
-# (username, password, agency, role): the office sits in the 市场监管局 as the plan says.
+ADMIN_GROUP = "office-admin"
+# Object permissions (who may report on which task…) are never given model-wide.
+OBJECT_PERMS = ["supervise_plan", "lead_plan", "report_task", "contribute_task", "signoff_task"]
+OFFICE = "市市场监管局(市知识产权局)"
+Role = StaffProfile.Role
+# (username, password, agency, role): the office sits in the 市场监管局, as 附件1 says.
 DEMO_USERS = [
-    ("office", "duban-office-demo", "市市场监管局(市知识产权局)", StaffProfile.Role.OFFICE_STAFF),
-    ("gongxin", "duban-agency-demo", "市工业和能源局", StaffProfile.Role.REPORTER),
-    ("keji", "duban-agency-demo", "市科技与大数据局", StaffProfile.Role.REPORTER),
-    ("nongye", "duban-agency-demo", "市农业农村局", StaffProfile.Role.REPORTER),
+    ("office", "duban-office-demo", OFFICE, Role.OFFICE_STAFF),
+    ("director", "duban-office-demo", OFFICE, Role.OFFICE_DIRECTOR),
+    ("nongye", "duban-agency-demo", "市农业农村局", Role.REPORTER),
+    ("gongxin", "duban-agency-demo", "市工业和能源局", Role.REPORTER),
+    ("keji", "duban-agency-demo", "市科技与大数据局", Role.REPORTER),
+    ("leader", "duban-leader-demo", "市人民政府", Role.LEADER),
 ]
+# The seed's pilot ended in 2025; the demo reports on the current quarter so that it is live.
+DEMO_PERIOD = ("2026年第4季度", date(2026, 10, 1), date(2026, 12, 31), date(2027, 1, 8))
 
 
 class Command(BaseCommand):
-    help = "Import seed 001 and create demo accounts for the office and three agencies."
+    help = "Import and dispatch seed 001 and create demo accounts for the office and agencies."
 
     def handle(self, *args, **options):
         outcome = plan_import(data=DEMO_PLAN.read_bytes(), source_name=DEMO_PLAN.name)
+        plan = outcome.plan
         verb = "imported" if outcome.created else "already imported"
-        self.stdout.write(f"Plan {verb}: #{outcome.plan.pk} {outcome.plan.title}")
+        self.stdout.write(f"Plan {verb}: #{plan.pk} {plan.title}")
         with transaction.atomic():
-            office_group = self._office_group()
+            admin_group = self._admin_group()
             for username, password, agency_name, role in DEMO_USERS:
-                self._account(username, password, agency_name, role, office_group)
+                self._account(username, password, agency_name, role, admin_group)
+            label, starts, ends, due = DEMO_PERIOD
+            ReportingPeriod.objects.get_or_create(
+                plan=plan, label=label, defaults={"starts_on": starts, "ends_on": ends,
+                                                  "due_on": due})
+        if plan.state == Plan.State.DRAFT:
+            office = User.objects.get(username="office")
+            dispatched = plan_dispatch(plan=plan, by=office)
+            self.stdout.write(f"Plan dispatched: {dispatched.assignments} assignments")
         self.stdout.write("\nDemo accounts (http://127.0.0.1:8000/):")
         for username, password, agency_name, role in DEMO_USERS:
             self.stdout.write(f"  {username:8} / {password:18} {agency_name} ({role})")
 
     @staticmethod
-    def _office_group() -> Group:
-        """Office staff may manage plans and agencies in the admin."""
-        group, _ = Group.objects.get_or_create(name=OFFICE_GROUP)
+    def _admin_group() -> Group:
+        """Office staff manage plans and agencies in the admin (model permissions only)."""
+        group, _ = Group.objects.get_or_create(name=ADMIN_GROUP)
         group.permissions.set(
-            Permission.objects.filter(content_type__app_label__in=["agencies", "tasks"])
+            Permission.objects.filter(content_type__app_label__in=["agencies", "tasks", "workflow"])
+            .exclude(codename__in=OBJECT_PERMS)
         )
         return group
 
     @staticmethod
-    def _account(username, password, agency_name, role, office_group) -> None:
+    def _account(username, password, agency_name, role, admin_group) -> None:
         agency = Agency.objects.get(name=agency_name)
         user, _ = User.objects.get_or_create(username=username)
         user.set_password(password)
         user.is_staff = role in StaffProfile.OFFICE_ROLES
         user.save()
         if user.is_staff:
-            user.groups.add(office_group)
-        StaffProfile.objects.update_or_create(user=user, defaults={"agency": agency, "role": role})
+            user.groups.add(admin_group)
+        staff_profile_save(user=user, agency=agency, role=role)

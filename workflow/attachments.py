@@ -1,0 +1,103 @@
+"""Attachments: the type is read from the content, not trusted from the name.
+
+Allowed: pdf, doc/docx, xls/xlsx, jpg, png, zip. A .docx is a zip holding word/, a .xlsx one
+holding xl/; an old .doc/.xls is an OLE2 compound file. The name is reduced to a safe base name.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
+
+from .models import Attachment
+from .services import WorkflowError
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ALLOWED = {"pdf", "doc", "docx", "xls", "xlsx", "jpg", "png", "zip"}
+# What a name's extension may be for each detected kind (.jpeg is a .jpg).
+NAMES_FOR = {"pdf": {"pdf"}, "ole2": {"doc", "xls"}, "docx": {"docx"}, "xlsx": {"xlsx"},
+             "jpg": {"jpg", "jpeg"}, "png": {"png"}, "zip": {"zip"}}
+
+
+def sniff(data: bytes) -> str | None:
+    """The kind of file the bytes are, or None when it is none we accept."""
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(OLE2):
+        return "ole2"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            return None
+        if any(n.startswith("word/") for n in names):
+            return "docx"
+        if any(n.startswith("xl/") for n in names):
+            return "xlsx"
+        return "zip"
+    return None
+
+
+def safe_name(name: str) -> str:
+    """A base name without path parts or control characters, at most 100 characters."""
+    base = PurePath(name.replace("\\", "/")).name
+    base = re.sub(r"[\x00-\x1f<>:\"|?*/]", "_", base).strip(" .") or "file"
+    stem, dot, ext = base.rpartition(".")
+    if not dot:
+        return base[:100]
+    return f"{stem[:90]}.{ext[:9]}"
+
+
+def check(name: str, data: bytes) -> str:
+    """The accepted extension for this upload, or a WorkflowError saying why not."""
+    if len(data) > settings.ATTACHMENT_MAX_BYTES:
+        raise WorkflowError(_("%(name)s is larger than %(limit)d MB.") % {
+            "name": name, "limit": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)})
+    if not data:
+        raise WorkflowError(_("%(name)s is empty.") % {"name": name})
+    ext = PurePath(name).suffix.lower().lstrip(".")
+    kind = sniff(data)
+    if kind is None or ext not in NAMES_FOR.get(kind, set()):
+        raise WorkflowError(_(
+            "%(name)s is not an allowed file: upload pdf, doc, docx, xls, xlsx, jpg, png or "
+            "zip, with a name that matches its content."
+        ) % {"name": name})
+    return "jpg" if ext == "jpeg" else ext
+
+
+def attachment_add(*, owner, upload, by) -> Attachment:
+    """Attach an uploaded file to a report or a contribution the user may edit."""
+    from .models import Contribution, ProgressReport
+    from .services import EDITABLE
+
+    if isinstance(owner, ProgressReport):
+        allowed = by.has_perm("tasks.report_task", owner.task) and owner.state in EDITABLE
+        link = {"report": owner}
+    elif isinstance(owner, Contribution):
+        allowed = by.has_perm("tasks.contribute_task", owner.task) and _same_agency(by, owner)
+        link = {"contribution": owner}
+    else:
+        raise TypeError(owner)
+    if not allowed:
+        raise WorkflowError(_("You are not allowed to do this."))
+    data = upload.read(settings.ATTACHMENT_MAX_BYTES + 1)
+    name = safe_name(upload.name)
+    ext = check(name, data)
+    attachment = Attachment(name=name, kind=ext, size=len(data), uploaded_by=by, **link)
+    attachment.file.save(f"{ext}.{ext}", ContentFile(data), save=False)
+    attachment.save()
+    return attachment
+
+
+def _same_agency(user, contribution) -> bool:
+    profile = getattr(user, "profile", None)
+    return profile is not None and profile.agency_id == contribution.agency_id

@@ -1,0 +1,363 @@
+"""Every change of the workflow, one function each, each in its own transaction.
+
+Pages, the admin and (later) the API call these; none of them repeats a rule. A transition's
+permission is checked here (django-fsm does not check it when the method is called), and the
+transition, its log row and the save share one atomic block so that a lost race leaves nothing.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+from django_fsm_log.models import StateLog
+from guardian.shortcuts import assign_perm
+
+from agencies.models import Agency, StaffProfile
+from notifications.models import Notification
+from tasks.models import Plan, Task, TaskAgency
+
+from . import permissions
+from .models import (
+    Assignment,
+    Contribution,
+    IndicatorValue,
+    Instruction,
+    ProgressReport,
+    ReportingPeriod,
+)
+
+
+class WorkflowError(Exception):
+    """A refusal, worded for the user."""
+
+
+class StaleObject(WorkflowError):
+    """Someone else changed the object first; nothing of this attempt was saved."""
+
+
+def _require(method, user) -> None:
+    """Refuse a transition that the state, its conditions or the user's rights do not allow."""
+    if not has_transition_perm(method, user):
+        if can_proceed(method):
+            raise WorkflowError(_("You are not allowed to do this."))
+        raise WorkflowError(_("This cannot be done in the current state."))
+
+
+def _run(obj, name: str, user, description: str = "") -> None:
+    """Run one transition and save, atomically; a concurrent change raises StaleObject."""
+    method = getattr(obj, name)
+    _require(method, user)
+    try:
+        with transaction.atomic():
+            method(by=user, description=description or None)
+            obj.save()
+    except ConcurrentTransition:
+        raise _stale(obj) from None
+
+
+def _stale(obj) -> StaleObject:
+    latest = StateLog.objects.for_(obj).select_related("by").order_by("-timestamp").first()
+    if latest is None:
+        return StaleObject(_("This was changed by someone else meanwhile; reload the page."))
+    return StaleObject(_("This was changed by %(user)s at %(time)s; reload the page to see it.") % {
+        "user": latest.by or _("the system"),
+        "time": date_format(timezone.localtime(latest.timestamp), "SHORT_DATETIME_FORMAT"),
+    })
+
+
+def _reason(text: str, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise WorkflowError(_("A reason is required to %(what)s.") % {"what": what})
+    return text
+
+
+# ---- accounts -------------------------------------------------------------------------------
+
+def staff_profile_save(*, user, agency: Agency, role: str) -> StaffProfile:
+    """Give a user their agency and role, and with them the agency's permissions."""
+    profile, _created = StaffProfile.objects.update_or_create(
+        user=user, defaults={"agency": agency, "role": role}
+    )
+    permissions.staff_sync(profile)
+    return profile
+
+
+# ---- dispatch and assignments ---------------------------------------------------------------
+
+@dataclass
+class DispatchOutcome:
+    assignments: int
+    empty_groups: list[str] = field(default_factory=list)
+
+
+def plan_dispatch(*, plan: Plan, by) -> DispatchOutcome:
+    """派发: one assignment per task and agency; groups expanded into their members."""
+    needing = list(plan.tasks.filter(needs_lead=True).order_by("order"))
+    if needing:
+        listed = "; ".join(f"{t.source_ref or t.order} {t.content[:30]}" for t in needing)
+        raise WorkflowError(_("%(count)d tasks still need a lead agency: %(tasks)s") % {
+            "count": len(needing), "tasks": listed,
+        })
+    _require(plan.dispatch, by)
+    empty_groups: set[str] = set()
+    with transaction.atomic():
+        assignments = _assignments_for(plan, empty_groups)
+        Assignment.objects.bulk_create(assignments)
+        _grant_all(assignments)
+        permissions.plan_grant(plan)
+        try:
+            plan.dispatch(by=by)
+            plan.save()
+        except ConcurrentTransition:
+            raise _stale(plan) from None
+    return DispatchOutcome(len(assignments), sorted(empty_groups))
+
+
+def _assignments_for(plan: Plan, empty_groups: set[str]) -> list[Assignment]:
+    result = []
+    tasks = plan.tasks.prefetch_related("agency_links", "group_links__group__members")
+    for task in tasks:
+        seen = set()
+        for link in task.agency_links.all():  # leads first: role 'lead' sorts before
+            result.append(Assignment(task=task, agency_id=link.agency_id, role=link.role))
+            seen.add(link.agency_id)
+        for group_link in task.group_links.all():
+            members = list(group_link.group.members.all())
+            if not members:
+                empty_groups.add(group_link.group.name)
+            for member in members:
+                if member.pk not in seen:
+                    seen.add(member.pk)
+                    result.append(Assignment(task=task, agency=member, role=group_link.role,
+                                             via_group=group_link.group))
+    return result
+
+
+def _grant_all(assignments: list[Assignment]) -> None:
+    """One bulk grant per agency and role instead of one per assignment."""
+    tasks_by = defaultdict(list)
+    for a in assignments:
+        tasks_by[(a.agency_id, a.role)].append(a.task.pk)
+    for (agency_id, role), task_ids in tasks_by.items():
+        queryset = Task.objects.filter(pk__in=task_ids)
+        staff = permissions.group_for(agency_id, "staff")
+        if role == TaskAgency.Role.LEAD:
+            assign_perm("tasks.report_task", staff, queryset)
+            assign_perm("tasks.signoff_task", permissions.group_for(agency_id, "heads"), queryset)
+        else:
+            assign_perm("tasks.contribute_task", staff, queryset)
+
+
+def assignment_acknowledge(*, assignment: Assignment, by) -> Assignment:
+    """签收: the agency confirms it has received the task. Only the first time counts."""
+    if not _works_for(by, assignment.agency_id) or not assignment.active:
+        raise WorkflowError(_("You are not allowed to do this."))
+    Assignment.objects.filter(pk=assignment.pk, acknowledged_at=None).update(
+        acknowledged_at=timezone.now(), acknowledged_by=by
+    )
+    assignment.refresh_from_db()
+    return assignment
+
+
+def assignment_reassign(*, assignment: Assignment, to_agency: Agency, by, reason: str):
+    """The office moves a task's part to another agency; the old assignment stays as history."""
+    if not by.has_perm("tasks.supervise_plan", assignment.task.plan):
+        raise WorkflowError(_("You are not allowed to do this."))
+    reason = _reason(reason, _("reassign"))
+    task = assignment.task
+    with transaction.atomic():
+        ended = Assignment.objects.filter(pk=assignment.pk, active=True).update(
+            active=False, ended_at=timezone.now()
+        )
+        if not ended:
+            raise StaleObject(_("This assignment was already changed; reload the page."))
+        permissions.assignment_revoke(assignment)
+        TaskAgency.objects.filter(task=task, agency=assignment.agency).delete()
+        TaskAgency.objects.update_or_create(
+            task=task, agency=to_agency,
+            defaults={"role": assignment.role, "order": task.agency_links.count()},
+        )
+        Assignment.objects.filter(task=task, agency=to_agency, active=True).update(
+            active=False, ended_at=timezone.now()
+        )
+        new = Assignment.objects.create(task=task, agency=to_agency, role=assignment.role)
+        permissions.assignment_grant(new)
+        _notify_agency(to_agency.pk, _("New task assigned to your agency: %(task)s") % {
+            "task": task.content[:40]}, task)
+    return new
+
+
+def _works_for(user, agency_id: int) -> bool:
+    profile = getattr(user, "profile", None)
+    return profile is not None and profile.agency_id == agency_id
+
+
+# ---- reports --------------------------------------------------------------------------------
+
+EDITABLE = (ProgressReport.State.DRAFT, ProgressReport.State.RETURNED)
+REPORT_FIELDS = ("progress", "completion", "problems", "next_steps")
+
+
+def report_save(*, task: Task, period: ReportingPeriod, by, data: dict) -> ProgressReport:
+    """Save the lead agency's draft (created on first save). Submitting is separate."""
+    if not by.has_perm("tasks.report_task", task):
+        raise WorkflowError(_("You are not allowed to do this."))
+    if period.plan_id != task.plan_id or period.is_closed:
+        raise WorkflowError(_("This reporting period is closed."))
+    report = ProgressReport.objects.filter(task=task, period=period).first()
+    if report is None:
+        report = ProgressReport(task=task, period=period, created_by=by,
+                                agency_id=by.profile.agency_id)
+    elif report.state not in EDITABLE:
+        raise WorkflowError(_("This report can no longer be edited."))
+    for name in REPORT_FIELDS:
+        if name in data:
+            setattr(report, name, data[name])
+    try:
+        with transaction.atomic():
+            report.save()
+    except ConcurrentTransition:
+        raise _stale(report) from None
+    return report
+
+
+def report_submit(*, report: ProgressReport, by) -> ProgressReport:
+    """报送: to the office, or first to the agency head when the plan asks for sign-off."""
+    if not report.progress.strip():
+        raise WorkflowError(_("Describe the progress before submitting."))
+    if report.period.is_closed:
+        raise WorkflowError(_("This reporting period is closed."))
+    name = "request_signoff" if report.needs_signoff() else "submit"
+    _require(getattr(report, name), by)
+    with transaction.atomic():
+        if name == "submit":
+            _mark_submitted(report)
+        _run(report, name, by)
+        _start_task(report.task, by)
+    return report
+
+
+def _mark_submitted(report: ProgressReport) -> None:
+    report.submitted_at = timezone.now()
+    report.late = timezone.localdate() > report.period.due_on
+
+
+def _start_task(task: Task, by) -> None:
+    task.refresh_from_db(fields=["state"])
+    if task.state == Task.State.ASSIGNED:
+        _run(task, "start_reporting", by)
+
+
+def report_sign_off(*, report: ProgressReport, by) -> ProgressReport:
+    _require(report.sign_off, by)
+    with transaction.atomic():
+        _mark_submitted(report)
+        _run(report, "sign_off", by)
+    return report
+
+
+def report_send_back(*, report: ProgressReport, by, reason: str) -> ProgressReport:
+    reason = _reason(reason, _("send a report back"))
+    _run(report, "send_back", by, reason)
+    return report
+
+
+def report_verify(*, report: ProgressReport, by, comment: str = "") -> ProgressReport:
+    """审核通过; a report that claims completion also closes the task (办结)."""
+    with transaction.atomic():
+        _run(report, "verify", by, comment)
+        task = report.task
+        task.refresh_from_db(fields=["state"])
+        claims_done = report.completion == ProgressReport.Completion.COMPLETED
+        if claims_done and task.state == Task.State.REPORTING:
+            _run(task, "verify", by, comment)
+    return report
+
+
+def report_return(*, report: ProgressReport, by, reason: str) -> ProgressReport:
+    """退回 with a reason; the agency revises and submits again."""
+    reason = _reason(reason, _("return a report"))
+    report.return_reason = reason
+    _run(report, "return_for_revision", by, reason)
+    _notify_agency(report.agency_id, _("Report returned: %(task)s") % {
+        "task": report.task.content[:40]}, report.task)
+    return report
+
+
+def task_reopen(*, task: Task, by, reason: str) -> Task:
+    reason = _reason(reason, _("reopen a task"))
+    _run(task, "reopen", by, reason)
+    return task
+
+
+# ---- contributions, indicator values, instructions ------------------------------------------
+
+def contribution_save(*, task: Task, period: ReportingPeriod, by, text: str,
+                      submit: bool = False) -> Contribution:
+    """配合单位材料 from a supporting agency, saved or submitted."""
+    if not by.has_perm("tasks.contribute_task", task):
+        raise WorkflowError(_("You are not allowed to do this."))
+    if period.plan_id != task.plan_id or period.is_closed:
+        raise WorkflowError(_("This reporting period is closed."))
+    contribution, _created = Contribution.objects.get_or_create(
+        task=task, period=period, agency_id=by.profile.agency_id
+    )
+    contribution.text = text
+    if submit:
+        if not text.strip():
+            raise WorkflowError(_("Write the material before submitting it."))
+        contribution.submitted_at, contribution.submitted_by = timezone.now(), by
+    contribution.save()
+    return contribution
+
+
+def indicator_value_set(*, indicator, period: ReportingPeriod, by, value, note: str = ""):
+    """Report once: a figure entered for one task serves every task linked to the indicator."""
+    may = any(by.has_perm("tasks.report_task", t) for t in indicator.tasks.all())
+    if not may:
+        raise WorkflowError(_("You are not allowed to do this."))
+    if period.is_closed:
+        raise WorkflowError(_("This reporting period is closed."))
+    entry, _created = IndicatorValue.objects.update_or_create(
+        indicator=indicator, period=period,
+        defaults={"value": value, "note": note, "agency_id": by.profile.agency_id,
+                  "entered_by": by},
+    )
+    return entry
+
+
+def instruction_create(*, task: Task, by, text: str, report: ProgressReport | None = None):
+    """领导批示 by a leader or the office director; the agencies concerned are notified."""
+    profile = getattr(by, "profile", None)
+    director = (profile is not None and profile.role == StaffProfile.Role.OFFICE_DIRECTOR
+                and by.has_perm("tasks.supervise_plan", task.plan))
+    if not (director or by.has_perm("tasks.lead_plan", task.plan)):
+        raise WorkflowError(_("You are not allowed to do this."))
+    text = (text or "").strip()
+    if not text:
+        raise WorkflowError(_("Write the instruction first."))
+    with transaction.atomic():
+        instruction = Instruction.objects.create(task=task, report=report, author=by, text=text)
+        for agency_id in task.assignments.filter(active=True).values_list("agency", flat=True):
+            _notify_agency(agency_id, _("Leader instruction on: %(task)s") % {
+                "task": task.content[:40]}, task)
+    return instruction
+
+
+def _notify_agency(agency_id: int, text: str, task: Task) -> None:
+    """An in-app notice to every reporter and head of the agency (email: reminders issue)."""
+    from django.urls import reverse
+
+    url = reverse("workflow:task", args=[task.pk])
+    users = StaffProfile.objects.filter(
+        agency_id=agency_id, role__in=[StaffProfile.Role.REPORTER, StaffProfile.Role.HEAD]
+    ).values_list("user", flat=True)
+    Notification.objects.bulk_create(
+        [Notification(recipient_id=user_id, text=text[:500], url=url) for user_id in users]
+    )

@@ -1,0 +1,31 @@
+from django.urls import path
+
+from .views import agency, office
+
+app_name = "workflow"
+
+urlpatterns = [
+    # agencies (views/agency.py)
+    path("my/", agency.my_tasks, name="my-tasks"),
+    path("tasks/<int:pk>/", agency.task_detail, name="task"),
+    path("tasks/<int:pk>/report/", agency.report_save, name="report-save"),
+    path("tasks/<int:pk>/contribute/", agency.contribute, name="contribute"),
+    path("reports/<int:pk>/attachments/", agency.report_attach, name="report-attach"),
+    path("contributions/<int:pk>/attachments/", agency.contribution_attach,
+         name="contribution-attach"),
+    path("attachments/<int:pk>/", agency.attachment_download, name="attachment"),
+    path("assignments/<int:pk>/acknowledge/", agency.acknowledge, name="acknowledge"),
+    path("reports/<int:pk>/sign-off/", agency.sign_off, name="sign-off"),
+    path("reports/<int:pk>/send-back/", agency.send_back, name="send-back"),
+    path("periods/<int:pk>/report-once/", agency.report_once, name="report-once"),
+    # the office and leaders (views/office.py)
+    path("review/", office.review_queue, name="review"),
+    path("reports/<int:pk>/", office.report_detail, name="report"),
+    path("reports/<int:pk>/verify/", office.verify, name="verify"),
+    path("reports/<int:pk>/return/", office.return_report, name="return"),
+    path("tasks/<int:pk>/reopen/", office.reopen, name="reopen"),
+    path("tasks/<int:pk>/instruct/", office.instruct, name="instruct"),
+    path("assignments/<int:pk>/reassign/", office.reassign, name="reassign"),
+    path("plans/<int:pk>/dispatch/", office.dispatch, name="dispatch"),
+    path("plans/<int:pk>/receipts/", office.receipts, name="receipts"),
+]

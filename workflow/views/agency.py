@@ -1,0 +1,1 @@
+"""Agency portal views (being written)."""

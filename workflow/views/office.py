@@ -1,0 +1,1 @@
+"""Office and leader views (being written)."""
