@@ -33,3 +33,9 @@ def english():
     """Tests about what was read, not how it is worded, pin the language (the UI is zh-hans)."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Tests create many users; the production hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,70 @@
+"""The people of a workflow test, on seed 001 imported, given a period and dispatched.
+
+office / director   office staff and director of 市市场监管局(市知识产权局), the plan's office
+lead / head         reporter and head of 市农业农村局, which co-leads the task at line 253
+supporting          reporter of 市工业和能源局, a member unit of the leading group: it supports
+                    line 253 through the group …领导小组相关成员单位
+leader              a leader at 市人民政府 (组长's unit): reads the whole plan
+outsider            a reporter of an agency with no task in the plan
+"""
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.auth.models import User
+
+from agencies.models import Agency, StaffProfile
+from tasks.importers.reading import at_line
+from tasks.models import Plan, Task
+from tasks.services import plan_import
+from tests.seeds import seed_bytes, seed_path
+from workflow.models import ReportingPeriod
+from workflow.services import plan_dispatch, staff_profile_save
+
+Role = StaffProfile.Role
+OFFICE = "市市场监管局(市知识产权局)"
+
+
+@dataclass
+class Cast:
+    plan: Plan
+    period: ReportingPeriod
+    task: Task  # led by 市农业农村局 (with the office's agency), supported by 市工业和能源局
+    office: User
+    director: User
+    lead: User
+    head: User
+    supporting: User
+    leader: User
+    outsider: User
+
+
+def person(username: str, agency_name: str, role: str) -> User:
+    agency, _ = Agency.objects.get_or_create(name=agency_name)
+    user = User.objects.create_user(username, password="pw")
+    staff_profile_save(user=user, agency=agency, role=role)
+    return user
+
+
+def build_cast(*, requires_signoff: bool = False, due_on: date = date(2099, 1, 10)) -> Cast:
+    plan = plan_import(data=seed_bytes("001"), source_name=seed_path("001").name).plan
+    if requires_signoff:
+        Plan.objects.filter(pk=plan.pk).update(requires_signoff=True)
+        plan.refresh_from_db()
+    period = ReportingPeriod.objects.create(
+        plan=plan, label="第4季度", starts_on=date(2026, 10, 1), ends_on=date(2026, 12, 31),
+        due_on=due_on,
+    )
+    office = person("office", OFFICE, Role.OFFICE_STAFF)
+    cast = Cast(
+        plan=plan, period=period, task=Task.objects.get(plan=plan, source_ref=at_line(253)),
+        office=office,
+        director=person("director", OFFICE, Role.OFFICE_DIRECTOR),
+        lead=person("lead", "市农业农村局", Role.REPORTER),
+        head=person("head", "市农业农村局", Role.HEAD),
+        supporting=person("supporting", "市工业和能源局", Role.REPORTER),
+        leader=person("leader", "市人民政府", Role.LEADER),
+        outsider=person("outsider", "某县人民政府", Role.REPORTER),
+    )
+    plan_dispatch(plan=plan, by=office)
+    cast.plan.refresh_from_db()
+    return cast
