@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),  # login, logout, password change
     path("plans/", include("tasks.urls")),  # app_name "plans"
+    path("notifications/", include("notifications.urls")),
     path("", include("workflow.urls")),  # app_name "workflow"
 ]
