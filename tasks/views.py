@@ -1,4 +1,5 @@
-"""The office's plan pages: list, detail, and import (upload → preview → confirm)."""
+"""Plan pages: list and detail (the office and leaders), import (upload → preview → confirm:
+the office)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -6,13 +7,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from agencies.models import LeadingGroupMember
+from agencies.models import AgencyGroup, LeadingGroupMember, StaffProfile
+from workflow.models import ReportingPeriod
+from workflow.selectors import plans_readable_by
 
 from . import selectors
 from .forms import PlanUploadForm
 from .importers import PlanImportError
-from .models import Indicator, Plan, Target
-from .permissions import is_office, office_required
+from .models import Indicator, Plan, Target, may_supervise
+from .permissions import is_office, office_required, plans_reader_required
 from .services import plan_import, preview_dict, resolve_plan
 from .uploads import (
     PendingUploadMissing,
@@ -29,25 +32,49 @@ PENDING_SESSION_KEY = "plan_import_pending"
 @login_required
 @require_GET
 def home(request):
+    """Office staff and leaders start at the plans; an agency's staff at its tasks."""
     if is_office(request.user):
         return redirect("plans:list")
+    profile = getattr(request.user, "profile", None)
+    role = profile.role if profile is not None else None
+    if role == StaffProfile.Role.LEADER:
+        return redirect("plans:list")
+    if role in (StaffProfile.Role.REPORTER, StaffProfile.Role.HEAD):
+        return redirect("workflow:my-tasks")
     return render(request, "tasks/portal_pending.html")
 
 
-@office_required
+@plans_reader_required
 @require_GET
 def plan_list(request):
-    return render(request, "tasks/plan_list.html", {"plans": selectors.plans_for_office()})
+    """The plans the user supervises (the office) or reads (leaders); nobody sees every plan."""
+    readable = plans_readable_by(request.user).values("pk")
+    plans = selectors.plans_for_office().filter(pk__in=readable)
+    return render(request, "tasks/plan_list.html", {"plans": plans})
 
 
-@office_required(hide=True)
+@login_required
 @require_GET
 def plan_detail(request, pk: int):
+    """404 for a plan the user neither supervises nor leads, whoever they are."""
+    if not plans_readable_by(request.user).filter(pk=pk).exists():
+        raise Http404
     try:
         detail = selectors.plan_detail(pk)
     except Plan.DoesNotExist:
         raise Http404 from None
-    return render(request, "tasks/plan_detail.html", {"detail": detail, "plan": detail.plan})
+    plan = detail.plan
+    supervise = may_supervise(plan, request.user)
+    empty_groups = []
+    if supervise and plan.state == Plan.State.DRAFT:
+        # A group without members gives no assignment at dispatch: say so before.
+        empty_groups = list(AgencyGroup.objects.filter(task_links__task__plan=plan,
+                                                       members__isnull=True).distinct())
+    return render(request, "tasks/plan_detail.html", {
+        "detail": detail, "plan": plan, "can_supervise": supervise,
+        "periods": list(ReportingPeriod.objects.filter(plan=plan)),
+        "empty_groups": empty_groups, "show_state": plan.state != Plan.State.DRAFT,
+    })
 
 
 @office_required

@@ -17,6 +17,7 @@ from agencies.models import Agency, StaffProfile
 from tasks.models import Plan, Task
 from tasks.services import plan_import, sha256_of
 from tasks.views import PENDING_SESSION_KEY
+from workflow.services import staff_profile_save
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED_001 = SEEDS / "001_bd8fbcfcfad85180.txt"  # 遵义市: 21 sections, 43 tasks, 23 indicators
@@ -28,12 +29,14 @@ CONFIRM_URL = reverse("plans:import-confirm")
 
 @pytest.fixture
 def agency(db):
-    return Agency.objects.create(name="测试督查办公室", kind="department")
+    """The agency hosting seed 001's leading group office; plans without a leading group
+    imported here name it as their office (office_agency_id)."""
+    return Agency.objects.create(name="市市场监管局(市知识产权局)", kind="department")
 
 
 def _client_for(username: str, role: str, agency: Agency) -> Client:
     user = User.objects.create_user(username, password="not-used-here")
-    StaffProfile.objects.create(user=user, agency=agency, role=role)
+    staff_profile_save(user=user, agency=agency, role=role)  # with the agency's permissions
     client = Client()
     client.force_login(user)
     return client
@@ -225,9 +228,10 @@ def test_it_shows_the_importer_error_for_a_bad_file(office, agency, private_stor
 
 
 @pytest.mark.django_db
-def test_plan_detail_query_count_does_not_grow_with_the_plan(office):
+def test_plan_detail_query_count_does_not_grow_with_the_plan(office, agency):
     big = plan_import(data=SEED_001.read_bytes(), source_name=SEED_001.name).plan
-    small = plan_import(data=SEED_003.read_bytes(), source_name=SEED_003.name).plan
+    small = plan_import(data=SEED_003.read_bytes(), source_name=SEED_003.name,
+                        office_agency_id=agency.pk).plan
     office.get(reverse("plans:detail", args=[big.pk]))  # warm up the session
 
     counts = {}
@@ -261,9 +265,10 @@ def test_plan_detail_of_a_missing_plan_is_404(office):
 
 
 @pytest.mark.django_db
-def test_plan_list_counts_tasks_in_one_query(office):
+def test_plan_list_counts_tasks_in_one_query(office, agency):
     plan_import(data=SEED_001.read_bytes(), source_name=SEED_001.name)
-    plan_import(data=SEED_003.read_bytes(), source_name=SEED_003.name)
+    plan_import(data=SEED_003.read_bytes(), source_name=SEED_003.name,
+                office_agency_id=agency.pk)
 
     response = office.get(reverse("plans:list"))
 
@@ -272,9 +277,11 @@ def test_plan_list_counts_tasks_in_one_query(office):
 
 
 @pytest.mark.django_db
-def test_home_sends_office_to_plans_and_others_to_their_portal(office, reporter):
+def test_home_sends_office_to_plans_and_others_to_their_portal(office, reporter, client):
     assert office.get(reverse("home"))["Location"] == reverse("plans:list")
-    response = reporter.get(reverse("home"))
+    assert reporter.get(reverse("home"))["Location"] == reverse("workflow:my-tasks")
+    client.force_login(User.objects.create_user("nobody"))  # no agency yet
+    response = client.get(reverse("home"))
     assert response.status_code == 200
     assert response.templates[0].name == "tasks/portal_pending.html"
 

@@ -109,7 +109,7 @@ def test_a_reassigned_agency_loses_the_task_and_the_new_one_gets_it(cast):
     assert not lead.has_perm("tasks.report_task", cast.task)
     assert outsider.has_perm("tasks.report_task", cast.task)
     old = Assignment.objects.get(task=cast.task, agency__name="市农业农村局")
-    assert old.active is False and old.ended_at is not None
+    assert old.active is False and old.ended_at is not None and old.end_reason == "职责调整"
 
 
 def test_model_wide_rights_do_not_open_tasks(cast):

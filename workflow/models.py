@@ -34,6 +34,7 @@ class Assignment(models.Model):
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    end_reason = models.TextField(_("reason it ended"), blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("acknowledged by"), null=True, blank=True,

@@ -173,7 +173,7 @@ def assignment_reassign(*, assignment: Assignment, to_agency: Agency, by, reason
     task = assignment.task
     with transaction.atomic():
         ended = Assignment.objects.filter(pk=assignment.pk, active=True).update(
-            active=False, ended_at=timezone.now()
+            active=False, ended_at=timezone.now(), end_reason=reason
         )
         if not ended:
             raise StaleObject(_("This assignment was already changed; reload the page."))
@@ -239,7 +239,8 @@ def report_submit(*, report: ProgressReport, by) -> ProgressReport:
         if name == "submit":
             _mark_submitted(report)
         _run(report, name, by)
-        _start_task(report.task, by)
+        if name == "submit":
+            _start_task(report.task, by)  # the task reports once a report reaches the office
     return report
 
 
@@ -259,6 +260,7 @@ def report_sign_off(*, report: ProgressReport, by) -> ProgressReport:
     with transaction.atomic():
         _mark_submitted(report)
         _run(report, "sign_off", by)
+        _start_task(report.task, by)
     return report
 
 

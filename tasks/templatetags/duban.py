@@ -3,7 +3,10 @@ from decimal import Decimal
 
 from django import template
 
+from tasks.models import may_supervise
+from tasks.permissions import is_leader as _is_leader
 from tasks.permissions import is_office as _is_office
+from tasks.permissions import may_instruct
 
 register = template.Library()
 
@@ -17,8 +20,7 @@ def is_office(user) -> bool:
 @register.filter
 def is_leader(user) -> bool:
     """{% if user|is_leader %}: leaders read plans; they have no task list of their own."""
-    profile = getattr(user, "profile", None) if user.is_authenticated else None
-    return profile is not None and profile.role == "leader"
+    return _is_leader(user)
 
 
 @register.filter
@@ -29,3 +31,15 @@ def plain_number(value):
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     return value
+
+
+@register.filter
+def can_supervise(user, plan) -> bool:
+    """{% if user|can_supervise:plan %}: the plan's office dispatches, verifies, returns…"""
+    return bool(user.is_authenticated and plan is not None and may_supervise(plan, user))
+
+
+@register.filter
+def can_instruct(user, plan) -> bool:
+    """{% if user|can_instruct:plan %}: leaders and the office director write 批示."""
+    return may_instruct(user, plan)

@@ -1,1 +1,657 @@
-"""Agency portal views (being written)."""
+"""The agencies' pages: my tasks, the task page with its report and contribution forms, the
+attachments, sign-off by the agency head, and "report once" (最多报一次) for a whole period.
+
+Thin views: they read the request, call one service of workflow.services and show its refusal
+(WorkflowError, StaleObject) as a message. Every object comes through a selector scoped to the
+user, so another agency's task, report, contribution or attachment answers 404.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from tasks.models import Indicator, Task, TaskAgency
+
+from .. import selectors, services
+from ..attachments import attachment_add
+from ..models import (
+    Assignment,
+    Attachment,
+    Contribution,
+    IndicatorValue,
+    ProgressReport,
+    ReportingPeriod,
+)
+from ..services import EDITABLE, REPORT_FIELDS, WorkflowError
+
+LEAD, SUPPORTING = TaskAgency.Role.LEAD, TaskAgency.Role.SUPPORTING
+State = ProgressReport.State
+# The office has it: the report is no longer owed for its period.
+DONE = (State.SUBMITTED, State.VERIFIED)
+# Not yet sent out of the lead agency: only the lead agency reads its content.
+UNSENT = (State.DRAFT, State.AWAITING_SIGNOFF)
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "zip": "application/zip",
+}
+# The same bounds as IndicatorValue.value, so that a figure that passes here also fits there.
+VALUE_FIELD = forms.DecimalField(max_digits=20, decimal_places=4)
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+def _profile(user):
+    return getattr(user, "profile", None)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _task_url(task_id: int, period: ReportingPeriod | None = None, anchor: str = "") -> str:
+    url = reverse("workflow:task", args=[task_id])
+    if period is not None:
+        url += f"?period={period.pk}"
+    return url + (f"#{anchor}" if anchor else "")
+
+
+def _back(request, default: str):
+    """Redirect to the form's `next` when it is a page of this site, else to `default`."""
+    target = request.POST.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(default)
+
+
+def _period_of(task: Task, raw) -> ReportingPeriod:
+    """The period named in the form, which must be one of the task's plan."""
+    pk = _int(raw)
+    if pk is None:
+        raise Http404
+    return get_object_or_404(ReportingPeriod, pk=pk, plan_id=task.plan_id)
+
+
+def _selected_period(periods: list[ReportingPeriod], raw) -> ReportingPeriod | None:
+    """?period=<id> if it is one of the plan's periods, else the latest open one (or the latest)."""
+    by_id = {p.pk: p for p in periods}
+    chosen = by_id.get(_int(raw))
+    if chosen is not None:
+        return chosen
+    open_ = [p for p in periods if not p.is_closed]
+    return (open_ or periods or [None])[-1]
+
+
+def _report_data(post, suffix: str = "") -> dict:
+    """The report's fields present in the form (named `progress` or `progress_<task id>`)."""
+    data = {name: post[name + suffix].strip() for name in REPORT_FIELDS if name + suffix in post}
+    completion = data.get("completion")
+    if completion is not None and completion not in ProgressReport.Completion.values:
+        raise WorkflowError(_("Choose whether the task is in progress or completed."))
+    return data
+
+
+def _has_content(data: dict) -> bool:
+    return any(data.get(name) for name in ("progress", "problems", "next_steps")) or (
+        data.get("completion", ProgressReport.Completion.IN_PROGRESS)
+        != ProgressReport.Completion.IN_PROGRESS
+    )
+
+
+def _indicator_values(post, indicators: dict[int, Indicator]) -> list[tuple[Indicator, Decimal]]:
+    """Every non-empty `indicator_<id>` field as a number; a wrong one refuses the whole form."""
+    values = []
+    for key, raw in post.items():
+        if not key.startswith("indicator_") or not raw.strip():
+            continue
+        indicator = indicators.get(_int(key.removeprefix("indicator_")))
+        if indicator is None:
+            raise WorkflowError(_("This indicator is not linked to the task."))
+        try:
+            value = VALUE_FIELD.clean(raw.strip())
+        except ValidationError as exc:
+            raise WorkflowError(_("%(indicator)s: %(error)s Nothing was saved.") % {
+                "indicator": indicator.name, "error": " ".join(exc.messages)}) from None
+        values.append((indicator, value))
+    return values
+
+
+def _refused(request, exc: WorkflowError) -> None:
+    messages.error(request, str(exc))
+
+
+def _submitted_message(report: ProgressReport) -> str:
+    if report.state == State.AWAITING_SIGNOFF:
+        return _("Sent to the agency head for sign-off.")
+    return _("Submitted to the office.")
+
+
+# ---- my tasks -------------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    assignment: Assignment
+    period: ReportingPeriod | None
+    report: ProgressReport | None
+    contribution: Contribution | None
+    overdue: bool
+
+    @property
+    def task(self) -> Task:
+        return self.assignment.task
+
+
+def _current_period(task: Task, periods: list[ReportingPeriod], reports: dict):
+    """The earliest open period still owed a report, else the latest open one."""
+    owed = [p for p in periods
+            if getattr(reports.get((task.pk, p.pk)), "state", None) not in DONE]
+    return (owed or periods or [None])[0 if owed else -1]
+
+
+def _rows(assignments, periods_by_plan, reports, contributions, chosen, today: date) -> list[Row]:
+    rows = []
+    for assignment in assignments:
+        task = assignment.task
+        period = chosen or _current_period(task, periods_by_plan[task.plan_id], reports)
+        report = reports.get((task.pk, period.pk)) if period else None
+        overdue = (assignment.role == LEAD and period is not None and period.due_on < today
+                   and getattr(report, "state", None) not in DONE)
+        contribution = contributions.get((task.pk, period.pk)) if period else None
+        rows.append(Row(assignment, period, report, contribution, overdue))
+    return rows
+
+
+@login_required
+@require_safe
+def my_tasks(request):
+    """我的任务, in a fixed number of queries: the assignments, the open periods of their plans,
+    the reports and the agency's contributions for those periods."""
+    user = request.user
+    profile = _profile(user)
+    tab = request.GET.get("tab")
+    tab = tab if tab in (LEAD, SUPPORTING) else LEAD
+    assignments = list(selectors.my_tasks(user)) if profile is not None else []
+    plan_ids = {a.task.plan_id for a in assignments}
+    periods = list(selectors.open_periods(plan_ids).select_related("plan")
+                   .order_by("plan_id", "starts_on"))
+    periods_by_plan = defaultdict(list)
+    for period in periods:
+        periods_by_plan[period.plan_id].append(period)
+
+    state = request.GET.get("state")
+    state = state if state in Task.State.values else ""
+    chosen = next((p for p in periods if p.pk == _int(request.GET.get("period"))), None)
+    overdue_only = tab == LEAD and request.GET.get("overdue") == "1"
+    counts = {LEAD: 0, SUPPORTING: 0}
+    for assignment in assignments:
+        counts[assignment.role] += 1
+    shown = [a for a in assignments if a.role == tab
+             and (not state or a.task.state == state)
+             and (chosen is None or a.task.plan_id == chosen.plan_id)]
+
+    task_ids = [a.task_id for a in shown]
+    period_ids = [p.pk for p in periods]
+    reports, contributions = {}, {}
+    if task_ids and period_ids:
+        reports = {(r.task_id, r.period_id): r for r in ProgressReport.objects.filter(
+            task_id__in=task_ids, period_id__in=period_ids)}
+        if tab == SUPPORTING:
+            contributions = {(c.task_id, c.period_id): c for c in Contribution.objects.filter(
+                task_id__in=task_ids, period_id__in=period_ids, agency_id=profile.agency_id)}
+    rows = _rows(shown, periods_by_plan, reports, contributions, chosen, timezone.localdate())
+    if overdue_only:
+        rows = [row for row in rows if row.overdue]
+
+    lead_plans = {a.task.plan_id for a in assignments if a.role == LEAD}
+    return render(request, "workflow/my_tasks.html", {
+        "agency": profile.agency if profile is not None else None,
+        "tab": tab,
+        "counts": counts,
+        "rows": rows,
+        "periods": periods,
+        "report_once_periods": [p for p in periods if p.plan_id in lead_plans],
+        "task_states": Task.State.choices,
+        "filters": {"state": state, "period": chosen, "overdue": overdue_only},
+        "filtered": bool(state or chosen or overdue_only),
+    })
+
+
+# ---- the task page --------------------------------------------------------------------------
+
+def _timeline(entries: list[dict], reports: list[ProgressReport]) -> list[dict]:
+    """The selector's timeline with state labels, for a report's transition its period, who
+    acknowledged an assignment (one query for all of them), and runs of assignments merged."""
+    report_states, task_states = dict(State.choices), dict(Task.State.choices)
+    periods = {report.pk: report.period for report in reports}
+    acknowledgers = get_user_model().objects.in_bulk({
+        e["assignment"].acknowledged_by_id for e in entries
+        if e["kind"] == "acknowledged" and e["assignment"].acknowledged_by_id})
+    result = []
+    for entry in entries:
+        if entry["kind"] == "assigned":
+            # Dispatch assigns every agency at once: one line for a run of assignments.
+            if result and result[-1]["kind"] == "assigned":
+                result[-1]["assignments"].append(entry["assignment"])
+            else:
+                result.append({**entry, "assignments": [entry["assignment"]]})
+            continue
+        if entry["kind"] == "acknowledged":
+            entry = {**entry, "by": acknowledgers.get(entry["assignment"].acknowledged_by_id)}
+        elif entry["kind"] == "transition":
+            log = entry["log"]
+            labels = report_states if entry["on_report"] else task_states
+            entry = {
+                **entry,
+                "source": labels.get(log.source_state, log.source_state),
+                "target": labels.get(log.state, log.state),
+                "period": periods.get(log.object_id) if entry["on_report"] else None,
+            }
+        result.append(entry)
+    return result
+
+
+def _groups(assignments: list[Assignment]) -> list:
+    groups = {a.via_group_id: a.via_group for a in assignments if a.via_group_id}
+    return sorted(groups.values(), key=lambda g: g.name)
+
+
+def _has_contributed(item: dict) -> bool:
+    return item["contribution"] is not None and item["contribution"].submitted_at is not None
+
+
+@login_required
+@require_safe
+def task_detail(request, pk: int):
+    user = request.user
+    task = selectors.task_for_user(user, pk)
+    page = selectors.task_page(task)
+    periods = list(task.plan.periods.all())
+    period = _selected_period(periods, request.GET.get("period"))
+    report = next((r for r in page["reports"] if period and r.period_id == period.pk), None)
+    report_periods = {r.pk: r.period for r in page["reports"]}
+    for instruction in page["instructions"]:
+        instruction.report_period = report_periods.get(instruction.report_id)
+    if report is not None:
+        report.task = task  # the transitions' conditions and permissions read it
+    may_report = user.has_perm("tasks.report_task", task)
+    for r in page["reports"]:
+        # A draft stays with the lead agency until it is sent on (to its head or the office).
+        r.shown = may_report or r.state not in UNSENT
+    may_contribute = user.has_perm("tasks.contribute_task", task)
+    period_open = period is not None and not period.is_closed
+    editable = (may_report and period_open
+                and (report is None or report.state in EDITABLE))
+    transitions = ({t.name for t in report.get_available_user_state_transitions(user)}
+                   if report is not None else set())
+    may_submit = editable and (report is None or bool({"submit", "request_signoff"}
+                                                       & transitions))
+
+    values = {}
+    if period is not None and page["indicators"]:
+        values = {v.indicator_id: v for v in IndicatorValue.objects.filter(
+            period=period, indicator__in=[i.pk for i in page["indicators"]]
+        ).select_related("entered_by", "agency")}
+    indicators = [{"indicator": i, "value": values.get(i.pk)} for i in page["indicators"]]
+
+    profile = _profile(user)
+    agency_id = profile.agency_id if profile is not None else None
+    contributions = [c for c in page["contributions"]
+                     if c.submitted_at or c.agency_id == agency_id]
+    own_contribution = next((c for c in page["contributions"] if period
+                             and c.period_id == period.pk and c.agency_id == agency_id), None)
+
+    # For the lead drafting its report: who has contributed (submitted material) and who not.
+    status = selectors.contributions_status(task, period) if editable else []
+    return render(request, "workflow/task_detail.html", {
+        "task": task,
+        "plan": task.plan,
+        "page": page,
+        "assignments": page["assignments"],  # the office actions list them for reassignment
+        "groups": _groups(page["assignments"]),
+        "timeline": _timeline(page["timeline"], page["reports"]),
+        "periods": periods,
+        "period": period,
+        "period_open": period_open,
+        "report": report,
+        "indicators": indicators,
+        "contributions": contributions,
+        "own_contribution": own_contribution,
+        "may_report": may_report,
+        "may_contribute": may_contribute and period_open,
+        "editable": editable,
+        "may_submit": may_submit,
+        "may_attach": editable and report is not None,
+        "may_sign_off": "sign_off" in transitions,
+        "may_send_back": "send_back" in transitions,
+        "contribution_status": status,
+        "contributed": [item for item in status if _has_contributed(item)],
+        "not_contributed": [item for item in status if not _has_contributed(item)],
+        "completion_choices": ProgressReport.Completion.choices,
+    })
+
+
+@login_required
+@require_POST
+def report_save(request, pk: int):
+    """Save the draft and the linked indicators' values together; then submit if asked."""
+    user = request.user
+    task = selectors.task_for_user(user, pk)
+    period = _period_of(task, request.POST.get("period"))
+    pull = _int(request.POST.get("pull"))
+    try:
+        data = _report_data(request.POST)
+        values = _indicator_values(request.POST, {i.pk: i for i in task.indicators.all()})
+        with transaction.atomic():
+            if pull is not None:
+                data["progress"] = _with_contribution(task, period, pull, data.get("progress"))
+            report = services.report_save(task=task, period=period, by=user, data=data)
+            for indicator, value in values:
+                services.indicator_value_set(indicator=indicator, period=period, by=user,
+                                             value=value)
+    except WorkflowError as exc:
+        _refused(request, exc)
+        return redirect(_task_url(task.pk, period, "report"))
+    if pull is not None:
+        messages.success(request, _("The material was inserted into the progress; the draft "
+                                    "is saved."))
+        return redirect(_task_url(task.pk, period, "report"))
+    if request.POST.get("action") != "submit":
+        messages.success(request, _("Draft saved."))
+        return redirect(_task_url(task.pk, period, "report"))
+    try:
+        services.report_submit(report=report, by=user)
+    except WorkflowError as exc:
+        messages.error(request, _("The draft was saved but not submitted: %(reason)s")
+                       % {"reason": exc})
+    else:
+        messages.success(request, _submitted_message(report))
+    return redirect(_task_url(task.pk, period, "report"))
+
+
+def _with_contribution(task, period, pk: int, progress: str | None) -> str:
+    """The progress text with a supporting agency's submitted material appended."""
+    contribution = (Contribution.objects.select_related("agency")
+                    .filter(pk=pk, task=task, period=period, submitted_at__isnull=False).first())
+    if contribution is None:
+        raise WorkflowError(_("This material has not been submitted for this period."))
+    if progress is None:
+        current = ProgressReport.objects.filter(task=task, period=period).first()
+        progress = current.progress if current else ""
+    addition = f"【{contribution.agency.name}】{contribution.text.strip()}"
+    return f"{progress.rstrip()}\n\n{addition}" if progress.strip() else addition
+
+
+@login_required
+@require_POST
+def contribute(request, pk: int):
+    user = request.user
+    task = selectors.task_for_user(user, pk)
+    period = _period_of(task, request.POST.get("period"))
+    submit = request.POST.get("action") == "submit"
+    try:
+        services.contribution_save(task=task, period=period, by=user,
+                                   text=request.POST.get("text", "").strip(), submit=submit)
+    except WorkflowError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Material submitted to the lead agency.") if submit
+                         else _("Material saved."))
+    return redirect(_task_url(task.pk, period, "contribution"))
+
+
+# ---- attachments ----------------------------------------------------------------------------
+
+def _attach(request, owner) -> None:
+    uploads = request.FILES.getlist("file")
+    if not uploads:
+        messages.error(request, _("Choose a file to upload."))
+    for upload in uploads:
+        try:
+            attachment = attachment_add(owner=owner, upload=upload, by=request.user)
+        except WorkflowError as exc:
+            reason = str(exc)
+            if upload.name not in reason:
+                reason = _("%(name)s: %(reason)s") % {"name": upload.name, "reason": reason}
+            messages.error(request, reason)
+        else:
+            messages.success(request, _("Attached %(name)s.") % {"name": attachment.name})
+
+
+@login_required
+@require_POST
+def report_attach(request, pk: int):
+    report = selectors.report_for_user(request.user, pk)
+    _attach(request, report)
+    return redirect(_task_url(report.task_id, report.period, "report"))
+
+
+@login_required
+@require_POST
+def contribution_attach(request, pk: int):
+    profile = _profile(request.user)
+    if profile is None:
+        raise Http404
+    contribution = get_object_or_404(
+        Contribution.objects.select_related("task", "period"), pk=pk,
+        agency_id=profile.agency_id,
+        task__in=selectors.tasks_of_agency_user(request.user).values("pk"),
+    )
+    _attach(request, contribution)
+    return redirect(_task_url(contribution.task_id, contribution.period, "contribution"))
+
+
+@login_required
+@require_safe
+def attachment_download(request, pk: int):
+    attachment = get_object_or_404(
+        Attachment.objects.select_related("report", "contribution"), pk=pk
+    )
+    owner = attachment.report or attachment.contribution
+    selectors.task_for_user(request.user, owner.task_id)  # 404 unless the task is visible
+    response = FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.name,
+        content_type=CONTENT_TYPES.get(attachment.kind, "application/octet-stream"),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ---- acknowledgement and sign-off -----------------------------------------------------------
+
+@login_required
+@require_POST
+def acknowledge(request, pk: int):
+    profile = _profile(request.user)
+    if profile is None:
+        raise Http404
+    assignment = get_object_or_404(Assignment.objects.select_related("task"), pk=pk,
+                                   agency_id=profile.agency_id)
+    if assignment.acknowledged_at is not None:
+        messages.info(request, _("This task was already acknowledged."))
+    else:
+        try:
+            services.assignment_acknowledge(assignment=assignment, by=request.user)
+        except WorkflowError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("Acknowledged: %(task)s") % {"task": assignment.task})
+    return _back(request, reverse("workflow:my-tasks"))
+
+
+@login_required
+@require_POST
+def sign_off(request, pk: int):
+    report = selectors.report_for_user(request.user, pk)
+    try:
+        services.report_sign_off(report=report, by=request.user)
+    except WorkflowError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Signed off and submitted to the office."))
+    return redirect(_task_url(report.task_id, report.period, "report"))
+
+
+@login_required
+@require_POST
+def send_back(request, pk: int):
+    report = selectors.report_for_user(request.user, pk)
+    try:
+        services.report_send_back(report=report, by=request.user,
+                                  reason=request.POST.get("reason", ""))
+    except WorkflowError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Sent back to the reporter."))
+    return redirect(_task_url(report.task_id, report.period, "report"))
+
+
+# ---- report once (最多报一次) ----------------------------------------------------------------
+
+@dataclass
+class OnceRow:
+    task: Task
+    report: ProgressReport | None
+    fields: dict  # what the form shows: the saved report, or what was just posted
+
+    @property
+    def editable(self) -> bool:
+        return self.report is None or self.report.state in EDITABLE
+
+
+def _once_rows(tasks, reports, post=None) -> list[OnceRow]:
+    rows = []
+    for task in tasks:
+        report = reports.get(task.pk)
+        fields = {name: getattr(report, name) if report else "" for name in REPORT_FIELDS}
+        if not fields["completion"]:
+            fields["completion"] = ProgressReport.Completion.IN_PROGRESS
+        if post is not None:
+            fields.update({n: post[f"{n}_{task.pk}"] for n in REPORT_FIELDS
+                           if f"{n}_{task.pk}" in post})
+        rows.append(OnceRow(task, report, fields))
+    return rows
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_once(request, pk: int):
+    """All of the agency's reports for one period on one page, each indicator entered once."""
+    user = request.user
+    if _profile(user) is None:
+        raise Http404
+    period = get_object_or_404(
+        ReportingPeriod.objects.select_related("plan"), pk=pk,
+        plan__in=selectors.my_tasks(user).values("task__plan"),
+    )
+    tasks = [a.task for a in selectors.my_tasks(user, role=LEAD).filter(task__plan=period.plan_id)]
+    task_ids = [t.pk for t in tasks]
+    reports = {r.task_id: r for r in ProgressReport.objects.filter(
+        period=period, task_id__in=task_ids).prefetch_related("attachments")}
+    indicators = list(
+        Indicator.objects.filter(tasks__in=task_ids).distinct().select_related("target")
+        .prefetch_related(Prefetch("tasks", queryset=Task.objects.filter(pk__in=task_ids),
+                                   to_attr="linked_here"))
+    )
+    post = None
+    if request.method == "POST":
+        outcome = _save_once(request, period, tasks, reports, indicators)
+        if outcome is not None:
+            return outcome
+        post = request.POST  # refused: show the page again with what was typed
+    values = {v.indicator_id: v for v in IndicatorValue.objects.filter(
+        period=period, indicator__in=[i.pk for i in indicators]
+    ).select_related("entered_by", "agency")}
+    indicator_rows = [{
+        "indicator": i, "value": values.get(i.pk),
+        "posted": post.get(f"indicator_{i.pk}") if post is not None else None,
+    } for i in indicators]
+    rows = _once_rows(tasks, reports, post)
+    return render(request, "workflow/report_once.html", {
+        "period": period,
+        "plan": period.plan,
+        "rows": rows,
+        "indicator_rows": indicator_rows,
+        "editable": not period.is_closed and any(row.editable for row in rows),
+        "completion_choices": ProgressReport.Completion.choices,
+    })
+
+
+def _save_once(request, period, tasks, reports, indicators):
+    """Save every editable report and every indicator value in one transaction; then, if asked,
+    submit the drafts whose progress is written. None when refused (the page shows again)."""
+    user = request.user
+    try:
+        entries = []
+        for task in tasks:
+            report = reports.get(task.pk)
+            if report is not None and report.state not in EDITABLE:
+                continue
+            data = _report_data(request.POST, f"_{task.pk}")
+            if report is None and not _has_content(data):
+                continue  # nothing written for it: no empty draft
+            entries.append((task, data))
+        values = _indicator_values(request.POST, {i.pk: i for i in indicators})
+        with transaction.atomic():
+            saved = [services.report_save(task=task, period=period, by=user, data=data)
+                     for task, data in entries]
+            for indicator, value in values:
+                services.indicator_value_set(indicator=indicator, period=period, by=user,
+                                             value=value)
+    except WorkflowError as exc:
+        _refused(request, exc)
+        return None
+    messages.success(request, " ".join([
+        ngettext("Saved %(count)d report.", "Saved %(count)d reports.", len(saved))
+        % {"count": len(saved)},
+        ngettext("Saved %(count)d indicator value.", "Saved %(count)d indicator values.",
+                 len(values)) % {"count": len(values)},
+    ]))
+    if request.POST.get("action") == "submit":
+        _submit_complete(request, [r for r in saved if r.progress.strip()])
+    return redirect("workflow:report-once", pk=period.pk)
+
+
+def _submit_complete(request, drafts: list[ProgressReport]) -> None:
+    done = 0
+    for report in drafts:
+        try:
+            services.report_submit(report=report, by=request.user)
+        except WorkflowError as exc:
+            messages.error(request, _("%(task)s: %(reason)s") % {"task": report.task,
+                                                                 "reason": exc})
+        else:
+            done += 1
+    if done:
+        messages.success(request, ngettext("Submitted %(count)d report.",
+                                           "Submitted %(count)d reports.", done)
+                         % {"count": done})
+    elif not drafts:
+        messages.info(request, _("No draft has its progress written: nothing was submitted."))

@@ -1,1 +1,292 @@
-"""Office and leader views (being written)."""
+"""The office's and leaders' pages: review queue, report, verify/return/reopen, instructions,
+reassignment, dispatch and receipts (签收).
+
+Thin views: every change is one call of workflow.services; a refusal (WorkflowError, StaleObject
+with who changed it and when) becomes a message and the user goes back where they came from.
+Objects come through the scoped selectors, so another office's objects answer 404; a reader who
+may see an object but not change it (a leader) gets 403.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_fsm import has_transition_perm
+from django_fsm_log.models import StateLog
+
+from agencies.models import Agency, Contact
+from tasks.models import Plan, may_supervise
+from tasks.permissions import may_instruct
+
+from .. import selectors, services
+from ..models import Assignment, Contribution, IndicatorValue
+from ..services import WorkflowError
+from ..workdays import working_days_between
+
+# ---- helpers --------------------------------------------------------------------------------
+
+
+def _back(request, default: str):
+    """Redirect to the form's `next` when it is a page of this site, else to `default`."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(default)
+
+
+def _require_supervisor(user, plan: Plan) -> None:
+    """The object is visible (the selector said so) but only its office may change it."""
+    if not may_supervise(plan, user):
+        raise PermissionDenied
+
+
+def _plan_for(user, pk: int) -> Plan:
+    plan = selectors.plans_readable_by(user).filter(pk=pk).first()
+    if plan is None:
+        raise Http404
+    return plan
+
+
+def _assignment_for(user, pk: int) -> Assignment:
+    assignment = (Assignment.objects.select_related("task__plan", "agency")
+                  .filter(pk=pk, task__plan__in=selectors.plans_readable_by(user).values("pk"))
+                  .first())
+    if assignment is None:
+        raise Http404
+    return assignment
+
+
+def _refused(request, exc: WorkflowError) -> None:
+    messages.error(request, str(exc))
+
+
+# ---- review ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def review_queue(request):
+    """审核队列: submitted reports of the plans the user supervises, oldest first."""
+    if not selectors.plans_supervised_by(request.user).exists():
+        raise PermissionDenied
+    reports = list(selectors.review_queue(request.user))
+    return render(request, "workflow/office_review_queue.html", {"reports": reports})
+
+
+@login_required
+@require_GET
+def report_detail(request, pk: int):
+    report = selectors.report_for_user(request.user, pk)
+    task, period, user = report.task, report.period, request.user
+    indicators = list(task.indicators.select_related("target"))
+    values = {v.indicator_id: v for v in IndicatorValue.objects.filter(
+        indicator__in=[i.pk for i in indicators], period=period).select_related("agency")}
+    contributions = (Contribution.objects.filter(task=task, period=period)
+                     .select_related("agency", "submitted_by").prefetch_related("attachments"))
+    return render(request, "workflow/office_report_detail.html", {
+        "report": report, "task": task, "plan": task.plan, "period": period,
+        "indicators": [{"indicator": i, "value": values.get(i.pk)} for i in indicators],
+        "attachments": list(report.attachments.all()),
+        "contributions": list(contributions),
+        "instructions": list(task.instructions.select_related("author", "report__period")),
+        "log": list(StateLog.objects.for_(report).select_related("by", "content_type")
+                    .order_by("timestamp")),
+        "can_verify": has_transition_perm(report.verify, user),
+        "can_return": has_transition_perm(report.return_for_revision, user),
+        "can_instruct": may_instruct(user, task.plan),
+    })
+
+
+@login_required
+@require_POST
+def verify(request, pk: int):
+    report = selectors.report_for_user(request.user, pk)
+    _require_supervisor(request.user, report.task.plan)
+    try:
+        services.report_verify(report=report, by=request.user,
+                               comment=request.POST.get("comment", ""))
+    except WorkflowError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Report verified: %(task)s · %(period)s") % {
+            "task": report.task, "period": report.period})
+        if report.task.state == report.task.State.VERIFIED:
+            messages.info(request, _("The report claims completion: the task is now verified."))
+    return _back(request, reverse("workflow:report", args=[report.pk]))
+
+
+@login_required
+@require_POST
+def return_report(request, pk: int):
+    report = selectors.report_for_user(request.user, pk)
+    _require_supervisor(request.user, report.task.plan)
+    try:
+        services.report_return(report=report, by=request.user,
+                               reason=request.POST.get("reason", ""))
+    except WorkflowError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Report returned to %(agency)s: %(task)s") % {
+            "agency": report.agency, "task": report.task})
+    return _back(request, reverse("workflow:report", args=[report.pk]))
+
+
+@login_required
+@require_POST
+def reopen(request, pk: int):
+    task = selectors.task_for_user(request.user, pk)
+    _require_supervisor(request.user, task.plan)
+    try:
+        services.task_reopen(task=task, by=request.user, reason=request.POST.get("reason", ""))
+    except WorkflowError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Task reopened: %(task)s") % {"task": task})
+    return _back(request, reverse("workflow:task", args=[task.pk]))
+
+
+@login_required
+@require_POST
+def instruct(request, pk: int):
+    """领导批示 on a task, or on one of its reports (`report`: the report's id)."""
+    task = selectors.task_for_user(request.user, pk)
+    if not may_instruct(request.user, task.plan):
+        raise PermissionDenied
+    report = None
+    report_id = request.POST.get("report", "").strip()
+    if report_id:
+        if not report_id.isdigit():
+            raise Http404
+        report = task.reports.filter(pk=int(report_id)).first()
+        if report is None:
+            raise Http404
+    try:
+        services.instruction_create(task=task, by=request.user, report=report,
+                                    text=request.POST.get("text", ""))
+    except WorkflowError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Instruction recorded; the agencies have been notified."))
+    return _back(request, reverse("workflow:task", args=[task.pk]))
+
+
+# ---- assignments ----------------------------------------------------------------------------
+
+
+class ReassignForm(forms.Form):
+    agency = forms.ModelChoiceField(
+        label=gettext_lazy("New agency"), queryset=Agency.objects.none(),
+        empty_label=gettext_lazy("Choose an agency"),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+        help_text=gettext_lazy("Kept in the task's history and shown to the agencies."),
+    )
+
+    def __init__(self, *args, current: Agency, search: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        agencies = Agency.objects.filter(active=True).exclude(pk=current.pk).order_by("name")
+        if search and not self.is_bound:
+            agencies = agencies.filter(name__icontains=search)
+        self.fields["agency"].queryset = agencies
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reassign(request, pk: int):
+    """Move one agency's part in a task to another agency (the old assignment stays as history)."""
+    assignment = _assignment_for(request.user, pk)
+    task = assignment.task
+    _require_supervisor(request.user, task.plan)
+    task_url = reverse("workflow:task", args=[task.pk])
+    if not assignment.active:
+        messages.error(request, _("This assignment has already ended; reload the task page."))
+        return redirect(task_url)
+    search = request.GET.get("q", "").strip()
+    form = ReassignForm(request.POST or None, current=assignment.agency, search=search)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.assignment_reassign(
+                assignment=assignment, to_agency=form.cleaned_data["agency"], by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except WorkflowError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("The task now goes to %(agency)s instead of %(old)s.") % {
+                "agency": new.agency, "old": assignment.agency})
+        return redirect(task_url)
+    return render(request, "workflow/office_reassign.html", {
+        "assignment": assignment, "task": task, "plan": task.plan, "form": form,
+        "search": search, "choices": len(form.fields["agency"].queryset),
+    })
+
+
+# ---- plans ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def dispatch(request, pk: int):
+    """派发: refused while tasks need a lead (the message lists them)."""
+    plan = _plan_for(request.user, pk)
+    _require_supervisor(request.user, plan)
+    try:
+        outcome = services.plan_dispatch(plan=plan, by=request.user)
+    except WorkflowError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, ngettext(
+            "Dispatched: %(count)d assignment sent to the agencies.",
+            "Dispatched: %(count)d assignments sent to the agencies.",
+            outcome.assignments,
+        ) % {"count": outcome.assignments})
+        if outcome.empty_groups:
+            messages.warning(request, _(
+                "These agency groups have no member agencies, so their tasks were assigned to "
+                "no agency through them: %(groups)s. Add the members in the admin."
+            ) % {"groups": "、".join(outcome.empty_groups)})
+    return redirect("plans:detail", pk=plan.pk)
+
+
+@login_required
+@require_GET
+def receipts(request, pk: int):
+    """签收: live assignments not acknowledged within the plan's working days, by agency."""
+    plan = _plan_for(request.user, pk)
+    _require_supervisor(request.user, plan)
+    today = timezone.localdate()
+    limit = plan.acknowledge_within_days
+    unacknowledged = (Assignment.objects
+                      .filter(task__plan=plan, active=True, acknowledged_at=None)
+                      .select_related("agency", "task").order_by("agency__name", "created_at"))
+    overdue, waiting = defaultdict(list), 0
+    for assignment in unacknowledged:
+        days = working_days_between(timezone.localdate(assignment.created_at), today)
+        if days > limit:
+            assignment.working_days = days
+            overdue[assignment.agency].append(assignment)
+        else:
+            waiting += 1
+    contacts = defaultdict(list)
+    for contact in Contact.objects.filter(agency__in=[a.pk for a in overdue]):
+        contacts[contact.agency_id].append(contact)
+    groups = [{"agency": agency, "assignments": rows, "contacts": contacts[agency.pk]}
+              for agency, rows in overdue.items()]
+    return render(request, "workflow/office_receipts.html", {
+        "plan": plan, "groups": groups, "limit": limit, "waiting": waiting,
+        "overdue_count": sum(len(g["assignments"]) for g in groups), "today": today,
+    })
