@@ -49,6 +49,24 @@ class AgencyGroupAdmin(admin.ModelAdmin):
     list_display = ["name", "member_count"]
     search_fields = ["name"]
     filter_horizontal = ["members"]
+    actions = ["assign_members"]
+
+    @admin.action(description=_("Give the members their assignments in dispatched plans"))
+    def assign_members(self, request, queryset):
+        from tasks.models import Plan
+        from workflow.services import WorkflowError, plan_assign_group_members
+
+        plans = Plan.objects.filter(state=Plan.State.DISPATCHED,
+                                    tasks__group_links__group__in=queryset).distinct()
+        created = 0
+        for plan in plans:
+            try:
+                created += plan_assign_group_members(plan=plan, by=request.user)
+            except WorkflowError as error:
+                self.message_user(request, f"{plan}: {error}", messages.WARNING)
+        self.message_user(request, ngettext(
+            "%(count)d assignment created.", "%(count)d assignments created.", created
+        ) % {"count": created}, messages.SUCCESS)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_total=Count("members"))

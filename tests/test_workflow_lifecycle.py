@@ -156,3 +156,16 @@ def test_nothing_writes_the_state_field_directly(cast):
                                   data={"progress": "进展。"})
     with pytest.raises(AttributeError):
         report.state = ProgressReport.State.VERIFIED
+
+
+def test_members_added_to_a_group_after_dispatch_get_assignments(cast):
+    group = AgencyGroup.objects.get(name="各县(市、区)人民政府")
+    assert not Assignment.objects.filter(via_group=group).exists()  # no members at dispatch
+    county = person("county", "红花岗区人民政府", "reporter").profile.agency
+    group.members.add(county)
+    created = services.plan_assign_group_members(plan=cast.plan, by=cast.office)
+    tasks_with_group = cast.plan.tasks.filter(group_links__group=group).count()
+    assert created == tasks_with_group > 0
+    assert services.plan_assign_group_members(plan=cast.plan, by=cast.office) == 0  # idempotent
+    with pytest.raises(services.WorkflowError):
+        services.plan_assign_group_members(plan=cast.plan, by=cast.lead)

@@ -154,6 +154,22 @@ def _grant_all(assignments: list[Assignment]) -> None:
             assign_perm("tasks.contribute_task", staff, queryset)
 
 
+def plan_assign_group_members(*, plan: Plan, by) -> int:
+    """After dispatch, members added to an agency group get their assignments too.
+
+    Idempotent: an agency that already has a live assignment on the task is left alone.
+    """
+    if not by.has_perm("tasks.supervise_plan", plan) or plan.state != Plan.State.DISPATCHED:
+        raise WorkflowError(_("You are not allowed to do this."))
+    live = set(Assignment.objects.filter(task__plan=plan, active=True)
+               .values_list("task_id", "agency_id"))
+    with transaction.atomic():
+        new = [a for a in _assignments_for(plan, set()) if (a.task.pk, a.agency_id) not in live]
+        Assignment.objects.bulk_create(new)
+        _grant_all(new)
+    return len(new)
+
+
 def assignment_acknowledge(*, assignment: Assignment, by) -> Assignment:
     """签收: the agency confirms it has received the task. Only the first time counts."""
     if not _works_for(by, assignment.agency_id) or not assignment.active:
