@@ -1,5 +1,4 @@
-"""In-app notifications: a leader's instruction reaches the agency's people, once read it stops
-counting."""
+"""In-app notifications, and the account pages every user has."""
 import pytest
 from django.urls import reverse
 
@@ -31,3 +30,19 @@ def test_others_never_see_my_notifications(client):
     services.instruction_create(task=cast.task, by=cast.leader, text="请加快进度")
     client.force_login(cast.outsider)
     assert list(client.get(reverse("notifications:list")).context["notes"]) == []
+
+
+def test_a_user_changes_their_password(client):
+    from django.contrib.auth.models import User
+
+    user = User.objects.create_user("clerk", password="Old-pass-2026")
+    client.force_login(user)
+    page = client.get(reverse("password_change"))
+    names = [t.name for t in page.templates]
+    assert page.status_code == 200 and "base.html" in names and "admin/base.html" not in names
+    done = client.post(reverse("password_change"), {
+        "old_password": "Old-pass-2026", "new_password1": "New-pass-2026!x",
+        "new_password2": "New-pass-2026!x"}, follow=True)
+    assert done.status_code == 200
+    user.refresh_from_db()
+    assert user.check_password("New-pass-2026!x")
