@@ -649,7 +649,11 @@ def _submit_complete(request, drafts: list[ProgressReport]) -> None:
                                                                  "reason": exc})
         else:
             done += 1
-    if done:
+    if done and drafts[0].needs_signoff():
+        messages.success(request, ngettext(
+            "Sent %(count)d report to the agency head for sign-off.",
+            "Sent %(count)d reports to the agency head for sign-off.", done) % {"count": done})
+    elif done:
         messages.success(request, ngettext("Submitted %(count)d report.",
                                            "Submitted %(count)d reports.", done)
                          % {"count": done})
