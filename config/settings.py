@@ -118,21 +118,78 @@ ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = PLAN_UPLOAD_MAX_BYTES + 1024 * 1024
 
 REDIS_URL = env_secret("REDIS_URL", "")
+# Links in emails: the address users reach the site at, without a trailing slash.
+SITE_URL = env_secret("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# ---- Celery (broker Redis; see notifications/tasks.py for the tasks and the beat entries) ----
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = None
+CELERY_RESULT_BACKEND = None  # no task's return value is read; the outbox table is the record
 # Without a broker the embedded default runs every task in the web process.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# Acknowledge a task after it ran, not when it is received: a worker killed mid-task leaves the
+# message unacknowledged and Redis hands it to another worker. Safe because every task here is
+# idempotent (the outbox's claim and unique keys, not the broker, prevent a second email).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Take one message at a time: with acks_late a prefetched message would wait, unacknowledged,
+# behind a long sweep, and be redelivered elsewhere after the visibility timeout.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Every task declares its own limits; these catch one that does not.
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis redelivers a message not acknowledged within this many seconds. It must exceed the
+    # longest task (hard limit 300 s) and the longest retry countdown (600 s, tasks.py), or a
+    # task still running or waiting for its retry would be delivered a second time.
+    "visibility_timeout": 900,
+    # Give up connecting quickly: the web app publishes after commit and must not hang on a
+    # broker that is down (the row stays pending; the periodic flush sends it).
+    "socket_connect_timeout": 3,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Publishing from a web request: a few quick retries, then the caller logs and moves on.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1,
+}
+# A worker started before Redis keeps trying to connect instead of exiting (Celery 6 default).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker whose Redis restarts waits for it
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep Django's LOGGING
 
-EMAIL_BACKEND = env_secret("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# ---- email ------------------------------------------------------------------------------------
+# Unset: DEBUG writes each message as a file under var/mail (the demo), otherwise the console.
+_DEFAULT_EMAIL_BACKEND = (
+    "django.core.mail.backends.filebased.EmailBackend" if DEBUG
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_BACKEND = env_secret("EMAIL_BACKEND", _DEFAULT_EMAIL_BACKEND)
+EMAIL_FILE_PATH = env_secret("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = env_secret("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_secret("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds an SMTP conversation may block; well under OUTBOX_LEASE_SECONDS, so a send never
+# outlives its claim (another worker would send the message again).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_secret("DEFAULT_FROM_EMAIL", "duban@localhost")
+
+# ---- the outbox (notifications/outbox.py) ----------------------------------------------------
+# A claimed message not marked sent within this many seconds is claimed again.
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
+# Attempts before a message is marked failed; between them 2, 4, 8 … minutes, at most 6 h.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6)
+OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 60)
+OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 6 * 3600)
+# Emails per person per day (Asia/Shanghai); more wait until 08:00 the next day. Urgent ones
+# (escalations) are never held back.
+OUTBOX_DAILY_CAP = env_int("OUTBOX_DAILY_CAP", 3)
 
 LOGGING = {
     "version": 1,

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from workflow.admin import PLAN_INLINES, CalendarWarningMixin, generate_reporting_periods
+
 from .models import Indicator, IndicatorLead, Plan, Section, Target, Task, TaskAgency, TaskGroup
 from .services import task_sync_needs_lead
 
@@ -23,14 +25,15 @@ class SectionInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(CalendarWarningMixin, admin.ModelAdmin):
     list_display = ["title", "doc_number", "issued_on", "state", "task_count", "needing_lead"]
     list_filter = ["state", "issued_on"]
     search_fields = ["title", "issuer", "doc_number"]
     # state moves only through transitions (workflow.services); the source is what was imported.
     readonly_fields = ["state", "source_name", "source_sha256", "source_file", "imported_at"]
     autocomplete_fields = ["office_agency"]
-    inlines = [SectionInline]
+    inlines = [SectionInline, *PLAN_INLINES]
+    actions = [generate_reporting_periods]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(

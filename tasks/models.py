@@ -141,6 +141,8 @@ class Task(ConcurrentTransitionMixin, models.Model):
     )
     # Only transitions move it: the first submitted report, the office's verification, reopen.
     state = FSMField(_("state"), choices=State.choices, default=State.ASSIGNED, protected=True)
+    # Raised by escalations (workflow.reminders, workflow.escalation), never lowered by them.
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
 
     class Meta:
         verbose_name = _("task")

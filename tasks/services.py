@@ -257,9 +257,11 @@ def plan_import(*, data: bytes, source_name: str, title: str | None = None,
         if plan.office_agency_id is None and office_agency_id:
             Plan.objects.filter(pk=plan.pk).update(office_agency_id=office_agency_id)
             plan.office_agency_id = office_agency_id
+        from workflow.periods import plan_reminder_defaults
         from workflow.permissions import plan_grant
 
         plan_grant(plan)
+        plan_reminder_defaults(plan)  # schedule, reminder policy, escalation tiers
     log.info("imported %s as plan #%s", source_name, plan.pk)
     return ImportOutcome(plan, True, resolved)
 

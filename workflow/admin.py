@@ -1,14 +1,118 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import (
     Assignment,
     Attachment,
     Contribution,
+    Escalation,
+    EscalationTier,
     IndicatorValue,
     Instruction,
     ProgressReport,
+    ReminderPolicy,
     ReportingPeriod,
+    ReportingSchedule,
 )
+from .periods import calendar_gaps, calendar_warning, periods_generate
+from .services import WorkflowError
+
+# ---- schedules, reminders, escalation (inlines of the plan's admin: tasks/admin.py) ---------
+
+
+class CalendarWarningMixin:
+    """Warn on the change page when the plan's periods fall due in years the holiday calendar
+    does not know (the same as system check duban.W010). `plan_of(obj)` gives the plan."""
+
+    def plan_of(self, obj):
+        return obj
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None and request.method == "GET":
+            plan = self.plan_of(obj)
+            years = calendar_gaps(plan).get(plan.pk)
+            if years:
+                messages.warning(request, calendar_warning(years))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+class ReportingScheduleInline(admin.StackedInline):
+    model = ReportingSchedule
+    extra = 0
+    max_num = 1
+    fields = ["frequency", "due_working_days", "note"]
+
+
+class ReminderPolicyInline(admin.StackedInline):
+    model = ReminderPolicy
+    extra = 0
+    max_num = 1
+    fields = ["before_working_days", "remind_on_due", "overdue_every_working_days",
+              "daily_cap_per_person", "escalate_after_working_days"]
+
+
+class EscalationTierInline(admin.TabularInline):
+    model = EscalationTier
+    extra = 0
+    fields = ["order", "name", "after_working_days_overdue", "binding_after_working_days_overdue",
+              "to_reporters", "to_heads", "to_office"]
+
+
+PLAN_INLINES = [ReportingScheduleInline, ReminderPolicyInline, EscalationTierInline]
+
+
+@admin.action(description=_("Generate reporting periods"), permissions=["change"])
+def generate_reporting_periods(modeladmin, request, queryset):
+    """For each selected plan, the periods of its whole term that it does not have yet."""
+    for plan in queryset:
+        try:
+            created = periods_generate(plan)
+        except WorkflowError as exc:
+            modeladmin.message_user(request, f"{plan}: {exc}", messages.ERROR)
+            continue
+        modeladmin.message_user(request, ngettext(
+            "%(plan)s: %(count)d reporting period generated.",
+            "%(plan)s: %(count)d reporting periods generated.", len(created),
+        ) % {"plan": plan, "count": len(created)}, messages.SUCCESS)
+        years = calendar_gaps(plan).get(plan.pk)
+        if years:
+            modeladmin.message_user(request, calendar_warning(years), messages.WARNING)
+
+
+@admin.register(ReportingSchedule)
+class ReportingScheduleAdmin(CalendarWarningMixin, admin.ModelAdmin):
+    list_display = ["plan", "frequency", "due_working_days"]
+    list_select_related = ["plan"]
+    raw_id_fields = ["plan"]
+
+    def plan_of(self, obj):
+        return obj.plan
+
+
+@admin.register(ReminderPolicy)
+class ReminderPolicyAdmin(admin.ModelAdmin):
+    list_display = ["plan", "before_working_days", "remind_on_due", "overdue_every_working_days",
+                    "daily_cap_per_person", "escalate_after_working_days"]
+    list_select_related = ["plan"]
+    raw_id_fields = ["plan"]
+
+
+@admin.register(Escalation)
+class EscalationAdmin(admin.ModelAdmin):
+    """Read-only: escalations come from the sweep and the office's 催办/督办."""
+
+    list_display = ["task", "period", "kind", "level", "tier", "by", "created_at"]
+    list_filter = ["kind", "level", "task__plan"]
+    search_fields = ["task__content", "text"]
+    list_select_related = ["task", "period", "tier", "by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ReportingPeriod)

@@ -89,6 +89,8 @@ def attachment_add(*, owner, upload, by) -> Attachment:
         raise TypeError(owner)
     if not allowed:
         raise WorkflowError(_("You are not allowed to do this."))
+    if owner.period.is_closed:  # a closed period's reports and material are read-only
+        raise WorkflowError(_("This reporting period is closed."))
     data = upload.read(settings.ATTACHMENT_MAX_BYTES + 1)
     name = safe_name(upload.name)
     ext = check(name, data)

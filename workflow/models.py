@@ -5,6 +5,7 @@ from, to and the comment to its append-only StateLog. Services (workflow/service
 transitions: calling one does not check its permission, the service does.
 """
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -65,7 +66,8 @@ class Assignment(models.Model):
 
 
 class ReportingPeriod(models.Model):
-    """A period the agencies report on (the reminders issue generates them; entered by hand now)."""
+    """A period the agencies report on: generated from the plan's schedule (workflow.periods),
+    editable by hand; the office closes it (period_close) and its reports become read-only."""
 
     plan = models.ForeignKey(
         Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="periods"
@@ -352,3 +354,179 @@ class Instruction(models.Model):
 
     def __str__(self):
         return self.text[:40]
+
+
+# ---- reporting schedule, reminders and escalation ---------------------------------------------
+
+class ReportingSchedule(models.Model):
+    """报送周期: how often a plan's agencies report, and how long after a period they may."""
+
+    class Frequency(models.TextChoices):
+        MONTHLY = "monthly", _("Monthly")
+        QUARTERLY = "quarterly", _("Quarterly")
+        HALF_YEARLY = "half_yearly", _("Half-yearly")
+        YEARLY = "yearly", _("Yearly")
+        FIXED = "fixed", _("Fixed dates entered by the office")
+
+    plan = models.OneToOneField(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="reporting_schedule"
+    )
+    frequency = models.CharField(
+        _("frequency"), max_length=12, choices=Frequency.choices, default=Frequency.QUARTERLY
+    )
+    due_working_days = models.PositiveSmallIntegerField(
+        _("due after the period ends, in working days"), default=5,
+        help_text=_("e.g. 5 for 每季度结束后5个工作日内."),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("reporting schedule")
+        verbose_name_plural = _("reporting schedules")
+
+    def __str__(self):
+        return f"{self.plan} · {self.get_frequency_display()}"
+
+
+def parse_day_list(text: str) -> list[int]:
+    """'7,3,1' (or 7，3、1) → [7, 3, 1]: distinct positive numbers, largest first."""
+    parts = [p.strip() for p in str(text or "").replace("，", ",").replace("、", ",").split(",")]
+    days = set()
+    for part in filter(None, parts):
+        if not part.isdigit() or int(part) == 0:
+            raise ValueError(part)
+        days.add(int(part))
+    return sorted(days, reverse=True)
+
+
+def validate_day_list(text: str) -> None:
+    try:
+        parse_day_list(text)
+    except ValueError:
+        raise ValidationError(
+            _("Enter working days as whole numbers above 0 separated by commas, e.g. 7,3,1.")
+        ) from None
+
+
+class ReminderPolicy(models.Model):
+    """When reminders go out for a plan; the office edits it, the defaults suit most plans."""
+
+    plan = models.OneToOneField(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="reminder_policy"
+    )
+    before_working_days = models.CharField(
+        _("remind before the due date (working days)"), max_length=50, default="7,3,1",
+        validators=[validate_day_list], blank=True,
+        help_text=_("Comma-separated, e.g. 7,3,1; empty for no reminder before."),
+    )
+    remind_on_due = models.BooleanField(_("remind on the due date"), default=True)
+    overdue_every_working_days = models.PositiveSmallIntegerField(
+        _("when overdue, remind again every (working days)"), default=3,
+        help_text=_("The first overdue reminder goes out on the next working day; 0 for no "
+                    "repeat."),
+    )
+    daily_cap_per_person = models.PositiveSmallIntegerField(
+        _("at most this many messages per person per day"), default=3
+    )
+    escalate_after_working_days = models.PositiveSmallIntegerField(
+        _("escalate to the agency head and the office after (working days overdue)"), default=5,
+        help_text=_("Used when the plan has no escalation tiers, and for the 督办 tier of the "
+                    "default tiers."),
+    )
+
+    class Meta:
+        verbose_name = _("reminder policy")
+        verbose_name_plural = _("reminder policies")
+
+    def __str__(self):
+        return str(self.plan)
+
+    def before_days(self) -> list[int]:
+        """The reminders before the due date, farthest first: [7, 3, 1]."""
+        try:
+            return parse_day_list(self.before_working_days)
+        except ValueError:
+            return []
+
+
+class EscalationTier(models.Model):
+    """One step of a plan's escalation ladder (提醒 → 催办 → 督办 → 通报): data, not code."""
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="escalation_tiers"
+    )
+    order = models.PositiveSmallIntegerField(_("order (escalation level)"))
+    name = models.CharField(_("name"), max_length=20)
+    after_working_days_overdue = models.PositiveSmallIntegerField(
+        _("applies after (working days overdue)")
+    )
+    binding_after_working_days_overdue = models.PositiveSmallIntegerField(
+        _("for tasks of binding indicators, after (working days overdue)"), null=True,
+        blank=True, help_text=_("约束性 indicators may escalate faster; empty: as above."),
+    )
+    to_reporters = models.BooleanField(_("to the lead agency's reporters"), default=True)
+    to_heads = models.BooleanField(_("to the lead agency's head"), default=False)
+    to_office = models.BooleanField(_("to the office"), default=False)
+
+    class Meta:
+        verbose_name = _("escalation tier")
+        verbose_name_plural = _("escalation tiers")
+        ordering = ["plan", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "order"], name="workflow_tier_unique_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.order}. {self.name}"
+
+    def threshold(self, binding: bool = False) -> int:
+        """Working days overdue after which the tier applies to a task."""
+        if binding and self.binding_after_working_days_overdue is not None:
+            return self.binding_after_working_days_overdue
+        return self.after_working_days_overdue
+
+
+class Escalation(models.Model):
+    """A step up in the chasing of a task: an automatic tier, or the office's 催办 / 督办."""
+
+    class Kind(models.TextChoices):
+        AUTO = "auto", _("Automatic")
+        URGE = "urge", _("Urge (催办)")
+        SUPERVISE = "supervise", _("Supervision notice (督办)")
+
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="escalations"
+    )
+    # RESTRICT: the history keeps its period and tier, yet deleting the whole plan still works.
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name=_("period"), null=True, blank=True,
+        on_delete=models.RESTRICT, related_name="escalations",
+    )
+    tier = models.ForeignKey(
+        EscalationTier, verbose_name=_("tier"), null=True, blank=True,
+        on_delete=models.RESTRICT, related_name="escalations",
+    )
+    level = models.PositiveSmallIntegerField(_("level"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    text = models.TextField(_("text"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["created_at"]
+        constraints = [
+            # An automatic tier applies once per task and period: a second sweep adds nothing
+            # (workflow.reminders.escalations_apply).
+            models.UniqueConstraint(
+                fields=["task", "period", "tier"], condition=Q(tier__isnull=False),
+                name="workflow_escalation_tier_once",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.task} · {self.get_kind_display()} {self.level}"

@@ -13,6 +13,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from tasks.models import Plan, Task, TaskAgency
 
+from . import reminders
 from .models import Assignment, Contribution, ProgressReport, ReportingPeriod
 
 AGENCY_PERMS = ["tasks.report_task", "tasks.contribute_task"]
@@ -71,6 +72,16 @@ def my_tasks(user, *, role: str | None = None):
     return assignments
 
 
+def overdue_lead_reports(plan: Plan, on_date):
+    """The office's overdue page: late lead reports of the plan's open periods."""
+    return reminders.overdue_lead_reports(plan, on_date)
+
+
+def contacts_missing(plan: Plan):
+    """The plan's reporters and heads whom no email can reach."""
+    return reminders.users_without_email(plan)
+
+
 def open_periods(plan_ids):
     return ReportingPeriod.objects.filter(plan_id__in=plan_ids, closed_at=None)
 
@@ -104,7 +115,8 @@ def task_page(task: Task) -> dict:
 
 
 def timeline(task: Task) -> list[dict]:
-    """Transitions of the task and its reports, assignments and instructions, oldest first."""
+    """Transitions of the task and its reports, assignments, instructions and escalations
+    (催办, 督办, automatic tiers), oldest first."""
     report_ids = list(task.reports.values_list("pk", flat=True))
     logs = (StateLog.objects.filter(
         Q(content_type__model="task", content_type__app_label="tasks", object_id=task.pk)
@@ -124,6 +136,10 @@ def timeline(task: Task) -> list[dict]:
     for instruction in task.instructions.select_related("author"):
         entries.append({"at": instruction.created_at, "kind": "instruction",
                         "instruction": instruction})
+    for escalation in task.escalations.select_related("by", "period", "tier"):
+        entries.append({"at": escalation.created_at, "kind": "escalation",
+                        "escalation": escalation, "by": escalation.by, "level": escalation.level,
+                        "escalation_kind": escalation.kind, "text": escalation.text})
     return sorted(entries, key=lambda e: e["at"])
 
 

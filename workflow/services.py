@@ -55,7 +55,9 @@ def _run(obj, name: str, user, description: str = "") -> None:
     try:
         with transaction.atomic():
             method(by=user, description=description or None)
-            obj.save()
+            # A task's transition writes its state only: other columns (escalation_level) are
+            # kept current by other services and a stale copy must not write them back.
+            obj.save(update_fields=["state"] if isinstance(obj, Task) else None)
     except ConcurrentTransition:
         raise _stale(obj) from None
 
@@ -204,8 +206,11 @@ def assignment_reassign(*, assignment: Assignment, to_agency: Agency, by, reason
         )
         new = Assignment.objects.create(task=task, agency=to_agency, role=assignment.role)
         permissions.assignment_grant(new)
-        _notify_agency(to_agency.pk, _("New task assigned to your agency: %(task)s") % {
-            "task": task.content[:40]}, task)
+        _notify_agency(
+            to_agency.pk, kind="task_assigned", about=new, task=task,
+            text=_("New task assigned to your agency: %(task)s") % {"task": task.content[:40]},
+            by=by, context={"reason": reason},
+        )
     return new
 
 
@@ -302,9 +307,14 @@ def report_return(*, report: ProgressReport, by, reason: str) -> ProgressReport:
     """退回 with a reason; the agency revises and submits again."""
     reason = _reason(reason, _("return a report"))
     report.return_reason = reason
-    _run(report, "return_for_revision", by, reason)
-    _notify_agency(report.agency_id, _("Report returned: %(task)s") % {
-        "task": report.task.content[:40]}, report.task)
+    with transaction.atomic():  # the return and its notices (outbox rows) commit together
+        _run(report, "return_for_revision", by, reason)
+        returned = StateLog.objects.for_(report).order_by("-pk").first()  # this return
+        _notify_agency(
+            report.agency_id, kind="report_returned", about=returned or report, task=report.task,
+            text=_("Report returned: %(task)s") % {"task": report.task.content[:40]},
+            by=by, context={"reason": reason, "period_label": report.period.label},
+        )
     return report
 
 
@@ -363,19 +373,40 @@ def instruction_create(*, task: Task, by, text: str, report: ProgressReport | No
     with transaction.atomic():
         instruction = Instruction.objects.create(task=task, report=report, author=by, text=text)
         for agency_id in task.assignments.filter(active=True).values_list("agency", flat=True):
-            _notify_agency(agency_id, _("Leader instruction on: %(task)s") % {
-                "task": task.content[:40]}, task)
+            _notify_agency(
+                agency_id, kind="instruction", about=instruction, task=task,
+                text=_("Leader instruction on: %(task)s") % {"task": task.content[:40]},
+                by=by, context={"text": text},
+            )
     return instruction
 
 
-def _notify_agency(agency_id: int, text: str, task: Task) -> None:
-    """An in-app notice to every reporter and head of the agency (email: reminders issue)."""
+def _notify_agency(agency_id: int, *, kind: str, about, task: Task, text: str, by,
+                   context: dict | None = None) -> None:
+    """An in-app notice and an email to every reporter and head of the agency.
+
+    Call it inside the event's transaction: the emails are outbox rows written with the event
+    and sent after commit. `kind` names the email templates (templates/emails/<kind>…) and
+    `about` is the row that records this event (the return's StateLog, the instruction, the new
+    assignment): the outbox key "<kind>|<about>|<user>" then sends each event once per person,
+    and a second return of the same report is a second event.
+    """
     from django.urls import reverse
 
+    from notifications.outbox import message_enqueue
+
     url = reverse("workflow:task", args=[task.pk])
-    users = StaffProfile.objects.filter(
+    profiles = list(StaffProfile.objects.filter(
         agency_id=agency_id, role__in=[StaffProfile.Role.REPORTER, StaffProfile.Role.HEAD]
-    ).values_list("user", flat=True)
+    ).select_related("user", "agency"))
     Notification.objects.bulk_create(
-        [Notification(recipient_id=user_id, text=text[:500], url=url) for user_id in users]
+        [Notification(recipient_id=p.user_id, text=text[:500], url=url) for p in profiles]
     )
+    about_key = f"{about._meta.label_lower}:{about.pk}"
+    for profile in profiles:
+        message_enqueue(
+            recipient=profile.user, key=f"{kind}|{about_key}|{profile.user_id}", template=kind,
+            context={"task_title": task.content[:200], "plan_title": task.plan.title,
+                     "agency_name": profile.agency.name, "url": url, "text": text,
+                     "by_name": by.get_full_name() or by.get_username(), **(context or {})},
+        )

@@ -28,4 +28,8 @@ urlpatterns = [
     path("assignments/<int:pk>/reassign/", office.reassign, name="reassign"),
     path("plans/<int:pk>/dispatch/", office.dispatch, name="dispatch"),
     path("plans/<int:pk>/receipts/", office.receipts, name="receipts"),
+    path("tasks/<int:pk>/escalate/", office.escalate, name="escalate"),
+    path("plans/<int:pk>/overdue/", office.overdue, name="overdue"),
+    path("plans/<int:pk>/contacts/", office.contacts_missing, name="contacts-missing"),
+    path("periods/<int:pk>/close/", office.close_period, name="period-close"),
 ]

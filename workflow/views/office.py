@@ -1,5 +1,6 @@
 """The office's and leaders' pages: review queue, report, verify/return/reopen, instructions,
-reassignment, dispatch and receipts (签收).
+reassignment, dispatch, receipts (签收), 催办/督办, overdue reports, closing a period and the
+people reminders cannot reach.
 
 Thin views: every change is one call of workflow.services; a refusal (WorkflowError, StaleObject
 with who changed it and when) becomes a message and the user goes back where they came from.
@@ -30,7 +31,9 @@ from tasks.models import Plan, may_supervise
 from tasks.permissions import may_instruct
 
 from .. import selectors, services
-from ..models import Assignment, Contribution, IndicatorValue
+from ..escalation import task_escalate
+from ..models import Assignment, Contribution, Escalation, IndicatorValue, ReportingPeriod
+from ..periods import period_close
 from ..services import WorkflowError
 from ..workdays import working_days_between
 
@@ -290,3 +293,76 @@ def receipts(request, pk: int):
         "plan": plan, "groups": groups, "limit": limit, "waiting": waiting,
         "overdue_count": sum(len(g["assignments"]) for g in groups), "today": today,
     })
+
+
+# ---- chasing: 催办 / 督办, overdue reports, periods, contacts --------------------------------
+
+
+@login_required
+@require_POST
+def escalate(request, pk: int):
+    """催办 (kind=urge) or 督办 (kind=supervise) with the office's text; `period` optional."""
+    task = selectors.task_for_user(request.user, pk)
+    _require_supervisor(request.user, task.plan)
+    period = None
+    period_id = request.POST.get("period", "").strip()
+    if period_id:
+        if not period_id.isdigit():
+            raise Http404
+        period = ReportingPeriod.objects.filter(pk=int(period_id), plan_id=task.plan_id).first()
+        if period is None:
+            raise Http404
+    kind = request.POST.get("kind", "")
+    try:
+        escalation = task_escalate(task=task, by=request.user, kind=kind, period=period,
+                                   text=request.POST.get("text", ""))
+    except WorkflowError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("%(kind)s sent to the lead agency: %(task)s") % {
+            "kind": escalation.get_kind_display(), "task": task})
+    return _back(request, reverse("workflow:task", args=[task.pk]))
+
+
+@login_required
+@require_GET
+def overdue(request, pk: int):
+    """逾期: lead reports past their due date in the plan's open periods, with a quick 催办."""
+    plan = _plan_for(request.user, pk)
+    _require_supervisor(request.user, plan)
+    today = timezone.localdate()
+    return render(request, "workflow/office_overdue.html", {
+        "plan": plan, "rows": selectors.overdue_lead_reports(plan, today), "today": today,
+        "urge": Escalation.Kind.URGE,
+    })
+
+
+@login_required
+@require_GET
+def contacts_missing(request, pk: int):
+    """The plan's reporters and agency heads without an email: reminders cannot reach them."""
+    plan = _plan_for(request.user, pk)
+    _require_supervisor(request.user, plan)
+    return render(request, "workflow/office_contacts_missing.html", {
+        "plan": plan, "users": list(selectors.contacts_missing(plan)),
+    })
+
+
+@login_required
+@require_POST
+def close_period(request, pk: int):
+    """Close a reporting period: its reports become read-only."""
+    period = (ReportingPeriod.objects.select_related("plan")
+              .filter(pk=pk, plan__in=selectors.plans_readable_by(request.user).values("pk"))
+              .first())
+    if period is None:
+        raise Http404
+    _require_supervisor(request.user, period.plan)
+    try:
+        period_close(period, request.user)
+    except WorkflowError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Reporting period %(period)s closed.") % {
+            "period": period.label})
+    return redirect("plans:detail", pk=period.plan_id)

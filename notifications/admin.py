@@ -1,0 +1,119 @@
+"""The outbox in the admin: read-only, failed messages marked, and "Retry now" for them."""
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .models import Notification, OutboxItem, OutboxMessage
+from .outbox import messages_retry
+
+
+def today():
+    return timezone.localdate()
+
+
+def upcoming_reminders(start, days: int) -> list[dict]:
+    """What the sweep would find on each of the next working days (read only)."""
+    from workflow.reminders import due_items
+    from workflow.workdays import add_working_days, is_working_day
+
+    day = start if is_working_day(start) else add_working_days(start, 1)
+    result = []
+    for _day_number in range(days):
+        items = sorted(due_items(day), key=lambda i: -i.urgency)
+        if items:
+            result.append({"date": day, "items": len(items),
+                           "people": len({i.recipient_id for i in items}), "sample": items[:3]})
+        day = add_working_days(day, 1)
+    return result
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by services only; the admin looks."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["text", "recipient", "created_at", "read_at"]
+    search_fields = ["text", "recipient__username"]
+    list_select_related = ["recipient"]
+
+
+class OutboxItemInline(admin.TabularInline):
+    model = OutboxItem
+    extra = 0
+    fields = ["key", "kind", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    list_display = ["subject", "to_email", "kind", "state_shown", "attempts", "next_attempt_at",
+                    "sent_at", "last_error_short"]
+    list_filter = ["state", "kind", "priority"]
+    search_fields = ["to_email", "subject", "key", "recipient__username"]
+    list_select_related = ["recipient"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["key", "recipient", "to_email", "kind", "priority", "subject", "state",
+                       "attempts", "next_attempt_at", "lease_until", "last_error", "message_id",
+                       "created_at", "sent_at", "body_text", "body_html"]
+    inlines = [OutboxItemInline]
+    actions = ["retry_now"]
+    UPCOMING_DAYS = 5  # working days shown above the list
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "upcoming": upcoming_reminders(
+            today(), self.UPCOMING_DAYS)}
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_shown(self, obj):
+        if obj.state == OutboxMessage.State.FAILED:
+            return format_html('<strong style="color:#b00020">✖ {}</strong>',
+                               obj.get_state_display())
+        if obj.is_deferred:
+            return format_html('<span style="color:#8a5a00">{} ({})</span>',
+                               obj.get_state_display(), _("waiting"))
+        return obj.get_state_display()
+
+    @admin.display(description=_("last error"))
+    def last_error_short(self, obj):
+        return obj.last_error[:80]
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("notifications.change_outboxmessage")
+
+    @admin.action(description=_("Retry now (failed messages)"), permissions=["retry"])
+    def retry_now(self, request, queryset):
+        count = messages_retry(queryset=queryset)
+        self.message_user(request, ngettext(
+            "%(count)d failed message will be sent again.",
+            "%(count)d failed messages will be sent again.", count) % {"count": count},
+            messages.SUCCESS if count else messages.WARNING)
+
+
+@admin.register(OutboxItem)
+class OutboxItemAdmin(ReadOnlyAdmin):
+    list_display = ["key", "kind", "message", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["key"]
+    list_select_related = ["message"]

@@ -1,0 +1,293 @@
+"""The email outbox: written with the event, sent by a flush that neither loses nor repeats.
+
+- `message_enqueue` renders an email and writes it as an OutboxMessage in the caller's
+  transaction, under a unique idempotency key: a rolled-back event leaves no email, a repeated
+  one (second sweep, beat firing twice, retried request) adds none. After commit it asks Celery
+  for a flush; if the broker is down the row simply waits for the periodic flush.
+- `outbox_flush` claims each due row with a compare-and-set UPDATE (pending → sending, with a
+  lease), sends it, and marks it sent with a compare-and-set on that claim. A worker that dies
+  mid-send leaves a row in `sending` whose lease expires; the next flush claims it again. A
+  failure goes back to pending with exponential backoff, and to `failed` after
+  OUTBOX_MAX_ATTEMPTS (shown to the office: admin and notifications:failed).
+
+The only window for a duplicate is a crash between the SMTP server accepting a message and the
+UPDATE that marks it sent — one statement. The Message-ID is derived from the key, so a
+duplicate there carries the same Message-ID as the first copy and mail clients fold them.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import smtplib
+import time
+from collections import Counter
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime, timedelta
+from datetime import time as clock
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import RedisError
+
+from .models import OutboxMessage
+
+logger = logging.getLogger("duban.outbox")
+
+State = OutboxMessage.State
+Priority = OutboxMessage.Priority
+# Publishing a task fails with one of these when Redis is down or unreachable.
+BROKER_ERRORS = (BrokerError, RedisError, OSError)
+# Kinds of message that are urgent by nature: never held back by the daily cap.
+URGENT_TEMPLATES = {"escalation"}
+# A deferred message waits until this local time of the next day.
+DEFER_UNTIL = clock(8, 0)
+# Set while a sweep queues many messages: it asks for one flush at the end instead of one each.
+_held: ContextVar[HeldFlush | None] = ContextVar("outbox_held_flush", default=None)
+
+
+class HeldFlush:
+    queued = 0  # messages queued while held
+
+
+def message_id_for(key: str) -> str:
+    """The Message-ID of the email with this idempotency key: the same for every copy."""
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@duban>"
+
+
+def email_render(template: str, context: dict) -> tuple[str, str, str]:
+    """Subject (one line), text and HTML of templates/emails/<template>{_subject.txt,.txt,.html}.
+
+    Always in the site's language: a Celery worker or a cron job has no request to take it from.
+    """
+    ctx = {**context, "site_url": settings.SITE_URL}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"emails/{template}_subject.txt", ctx)
+        text = render_to_string(f"emails/{template}.txt", ctx)
+        html = render_to_string(f"emails/{template}.html", ctx)
+    # A header must be one line (a newline would be a header injection).
+    return " ".join(subject.split())[:300], text, html
+
+
+def message_enqueue(*, recipient, key: str, template: str, context: dict,
+                    priority: int | None = None) -> OutboxMessage | None:
+    """Queue one email for `recipient`, once per `key`; call it inside the event's transaction.
+
+    Returns the new row, or None when the key was already queued or the recipient has no email
+    address or is deactivated (logged; the office sees such people listed elsewhere).
+    `priority` defaults to urgent for escalations, normal otherwise.
+    """
+    if len(key) > OutboxMessage._meta.get_field("key").max_length:
+        raise ValueError(f"outbox key too long: {key!r}")
+    email = (recipient.email or "").strip()
+    if not email or not recipient.is_active:
+        logger.info("outbox: %s has no email address or is inactive; %s not queued",
+                    recipient, key)
+        return None
+    if OutboxMessage.objects.filter(key=key).exists():  # cheap check before rendering
+        return None
+    subject, text, html = email_render(template, context)
+    if priority is None:
+        priority = Priority.URGENT if template in URGENT_TEMPLATES else Priority.NORMAL
+    with transaction.atomic():  # a savepoint inside the caller's transaction
+        # get_or_create, not create: a concurrent enqueue of the same key loses quietly.
+        message, created = OutboxMessage.objects.get_or_create(key=key, defaults={
+            "recipient": recipient, "to_email": email, "kind": template,
+            "priority": priority, "subject": subject, "body_text": text, "body_html": html,
+            "message_id": message_id_for(key),
+        })
+    if not created:
+        return None
+    held = _held.get()
+    if held is None:
+        transaction.on_commit(flush_soon)
+    else:
+        held.queued += 1
+    return message
+
+
+@contextmanager
+def flush_held():
+    """Queue many messages (a sweep) without a flush per message; the caller flushes once if
+    the yielded HeldFlush counted any."""
+    held = HeldFlush()
+    token = _held.set(held)
+    try:
+        yield held
+    finally:
+        _held.reset(token)
+
+
+def flush_soon() -> None:
+    """Ask a worker to flush now (inline when eager). Never raises: the row is committed and
+    the periodic flush (every 5 minutes, notifications/tasks.py) sends it in any case."""
+    from .tasks import flush_outbox
+
+    try:
+        flush_outbox.delay()
+    except BROKER_ERRORS as exc:
+        logger.warning("outbox: broker unreachable (%s); the periodic flush will send it", exc)
+    except Exception:
+        logger.exception("outbox: the flush after commit failed; the periodic flush will retry")
+
+
+def messages_retry(*, queryset) -> int:
+    """Failed → pending with a fresh set of attempts (the admin's "Retry now")."""
+    with transaction.atomic():
+        count = queryset.filter(state=State.FAILED).update(
+            state=State.PENDING, attempts=0, next_attempt_at=timezone.now(), lease_until=None,
+        )
+        if count:
+            transaction.on_commit(flush_soon)
+    return count
+
+
+# ---- the flush --------------------------------------------------------------------------------
+
+def _due(now) -> Q:
+    """Claimable: pending and due, or sending with an expired lease (its worker died)."""
+    return (Q(state=State.PENDING, next_attempt_at__lte=now)
+            | Q(state=State.SENDING, lease_until__lt=now))
+
+
+def outbox_flush(limit: int = 100, *, time_budget: float | None = None) -> dict:
+    """Send up to `limit` due messages; returns counts (sent, retried, failed, deferred, taken).
+
+    `time_budget` (seconds) stops claiming new messages once spent, so that a task finishes
+    before its time limit instead of being killed with a message claimed.
+    """
+    counts = Counter(sent=0, retried=0, failed=0, deferred=0, taken=0)
+    deadline = time.monotonic() + time_budget if time_budget else None
+    now = timezone.now()
+    # The partial index notifications_outbox_due serves this query.
+    due = list(OutboxMessage.objects.filter(state__in=[State.PENDING, State.SENDING])
+               .filter(_due(now)).order_by("next_attempt_at", "pk")
+               .values_list("pk", flat=True)[:limit])
+    connection = None
+    for pk in due:
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        message = _claim(pk)
+        if message is None:
+            counts["taken"] += 1  # another worker claimed it first
+            continue
+        if _capped(message):
+            _defer(message)
+            counts["deferred"] += 1
+            continue
+        try:
+            connection = connection or get_connection(fail_silently=False)
+            _send(message, connection)
+        except SoftTimeLimitExceeded:
+            _release(message)
+            raise
+        except Exception as exc:  # whatever the backend raised: retry later
+            counts[_after_failure(message, exc)] += 1
+            connection = None  # a broken connection is not reused
+            continue
+        _mark_sent(message)
+        counts["sent"] += 1
+    return dict(counts)
+
+
+def _claim(pk: int) -> OutboxMessage | None:
+    """pending/expired → sending, compare-and-set: only the caller whose UPDATE hit proceeds."""
+    now = timezone.now()
+    lease = timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    claimed = OutboxMessage.objects.filter(_due(now), pk=pk).update(
+        state=State.SENDING, lease_until=now + lease, attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return None
+    return OutboxMessage.objects.get(pk=pk)
+
+
+def _mine(message: OutboxMessage):
+    """The row, still under this claim (each claim increments attempts: that is its token)."""
+    return OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING,
+                                        attempts=message.attempts)
+
+
+def _send(message: OutboxMessage, connection) -> None:
+    email = EmailMultiAlternatives(
+        subject=message.subject, body=message.body_text, to=[message.to_email],
+        connection=connection,
+        headers={"Message-ID": message.message_id, "Auto-Submitted": "auto-generated"},
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    if email.send() != 1:
+        raise RuntimeError("the email backend accepted no message")
+
+
+def _mark_sent(message: OutboxMessage) -> None:
+    # Right after the server accepted the message: this UPDATE is the duplicate window.
+    done = _mine(message).update(state=State.SENT, sent_at=timezone.now(), lease_until=None,
+                                 last_error="")
+    if not done:
+        logger.error("outbox: %s was sent after its lease expired and was claimed again; a "
+                     "duplicate with Message-ID %s may follow (lease too short?)",
+                     message.key, message.message_id)
+
+
+def _after_failure(message: OutboxMessage, exc: Exception) -> str:
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    if _permanent(exc) or message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        _mine(message).update(state=State.FAILED, lease_until=None, last_error=error)
+        logger.error("outbox: %s failed for good after %d attempts: %s",
+                     message.key, message.attempts, error)
+        return "failed"
+    delay = min(settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** message.attempts,
+                settings.OUTBOX_RETRY_MAX_SECONDS)
+    _mine(message).update(state=State.PENDING, lease_until=None, last_error=error,
+                          next_attempt_at=timezone.now() + timedelta(seconds=delay))
+    logger.warning("outbox: %s attempt %d failed (%s); next in %d s",
+                   message.key, message.attempts, error, delay)
+    return "retried"
+
+
+def _permanent(exc: Exception) -> bool:
+    """Every recipient refused with a 5xx code: the address is wrong, retrying cannot help."""
+    return isinstance(exc, smtplib.SMTPRecipientsRefused) and all(
+        code >= 500 for code, _msg in exc.recipients.values()
+    )
+
+
+def _release(message: OutboxMessage) -> None:
+    """Interrupted (time limit) in mid-send: hand the claim back, not counted as an attempt."""
+    _mine(message).update(state=State.PENDING, lease_until=None, attempts=F("attempts") - 1)
+
+
+# ---- the daily cap ----------------------------------------------------------------------------
+
+def _capped(message: OutboxMessage) -> bool:
+    """The recipient already got OUTBOX_DAILY_CAP emails today (Asia/Shanghai); urgent ones pass.
+
+    A soft limit: two workers sending to one person at the same moment may exceed it by one.
+    """
+    cap = settings.OUTBOX_DAILY_CAP
+    if cap <= 0 or message.priority >= Priority.URGENT:
+        return False
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(), clock.min))
+    # The partial index notifications_outbox_sent serves this count.
+    sent_today = OutboxMessage.objects.filter(
+        recipient_id=message.recipient_id, state=State.SENT, sent_at__gte=midnight
+    ).count()
+    return sent_today >= cap
+
+
+def _defer(message: OutboxMessage) -> None:
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    _mine(message).update(
+        state=State.PENDING, lease_until=None, attempts=F("attempts") - 1,
+        next_attempt_at=timezone.make_aware(datetime.combine(tomorrow, DEFER_UNTIL)),
+        last_error=_("Daily limit of %(cap)d emails reached; sent the next morning.") % {
+            "cap": settings.OUTBOX_DAILY_CAP},
+    )

@@ -1,0 +1,149 @@
+"""Reminders end to end on the real parts: PostgreSQL, a redis-server, a `celery worker`
+process and an SMTP server on loopback. The beat entry is triggered as beat would send it."""
+import importlib
+import json
+import time
+from datetime import date
+
+import pytest
+from django.apps import apps
+from django_celery_beat.models import PeriodicTask
+
+from notifications.models import OutboxMessage
+from notifications.outbox import message_id_for
+from tests.cast import build_cast
+from tests.e2e.conftest import wait_until, worker_env
+from workflow import services
+from workflow.reminders import due_items
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SWEEP_DAY = date(2026, 11, 26)  # a Thursday, a working day; the period is due that day
+EMAILS = {"lead": "lead@nongye.example", "head": "head@nongye.example",
+          "supporting": "reporter@gongxin.example", "office": "office@scjg.example",
+          "director": "director@scjg.example", "outsider": "someone@elsewhere.example"}
+
+
+def with_emails(cast):
+    for role, email in EMAILS.items():
+        user = getattr(cast, role)
+        user.email = email
+        user.save(update_fields=["email"])
+
+
+def beat_entry(name: str) -> PeriodicTask:
+    """The beat row as the migration made it (transactional tests empty tables between tests)."""
+    migration = importlib.import_module("notifications.migrations.0003_beat_schedule")
+    migration.create_entries(apps, None)
+    return PeriodicTask.objects.get(name=name)
+
+
+def trigger(entry: PeriodicTask, **kwargs):
+    """What beat does when the entry is due: send its task with its arguments."""
+    from config.celery import app
+
+    return app.send_task(entry.task, args=json.loads(entry.args or "[]"),
+                         kwargs={**json.loads(entry.kwargs or "{}"), **kwargs})
+
+
+def test_the_daily_sweep_mails_each_person_once(broker, smtp, start_worker):
+    cast = build_cast(due_on=SWEEP_DAY)
+    with_emails(cast)
+    expected = {EMAILS[u.username] for u in (cast.lead, cast.head, cast.supporting, cast.office,
+                                             cast.director, cast.outsider)
+                if any(i.recipient_id == u.pk for i in due_items(SWEEP_DAY))}
+    assert {EMAILS["lead"], EMAILS["supporting"]} <= expected  # due today; material missing
+    assert EMAILS["outsider"] not in expected
+    start_worker(worker_env(broker_url=broker.url, smtp_port=smtp.port))
+
+    trigger(beat_entry("duban: daily reminder sweep"), on_date=SWEEP_DAY.isoformat())
+    wait_until(lambda: set(smtp.recipients()) >= expected, 60, what=f"mail to {expected}")
+    time.sleep(3)  # anything extra would have arrived by now
+    assert sorted(smtp.recipients()) == sorted(expected)  # one digest per person
+    digest = next(m["email"] for m in smtp.messages if EMAILS["lead"] in m["to"])
+    assert digest.is_multipart() and {p.get_content_type() for p in digest.walk()} >= {
+        "text/plain", "text/html"}
+    sent = OutboxMessage.objects.filter(state="sent").count()
+
+    trigger(beat_entry("duban: daily reminder sweep"), on_date=SWEEP_DAY.isoformat())
+    trigger(beat_entry("duban: outbox flush"))
+    time.sleep(6)
+    assert sorted(smtp.recipients()) == sorted(expected)  # the second sweep sent nothing
+    assert OutboxMessage.objects.count() == sent
+
+
+def test_a_worker_killed_mid_send_neither_loses_nor_repeats(broker, smtp, start_worker):
+    cast = build_cast()
+    with_emails(cast)
+    env = worker_env(broker_url=broker.url, smtp_port=smtp.port, OUTBOX_LEASE_SECONDS=5,
+                     EMAIL_TIMEOUT=60)
+    smtp.stall_first_rcpt = 30  # the first conversation hangs after RCPT TO
+    first = start_worker(env)
+    report = services.report_save(task=cast.task, period=cast.period, by=cast.lead,
+                                  data={"progress": "进展。"})
+    services.report_submit(report=report, by=cast.lead)
+    services.report_return(report=report, by=cast.office, reason="请补充数据")  # → lead, head
+    wait_until(lambda: smtp.rcpt_seen >= 1, 30, what="the worker to start sending")
+    first.kill()
+    messages = list(OutboxMessage.objects.order_by("pk"))
+    assert sorted(m.to_email for m in messages) == [EMAILS["head"], EMAILS["lead"]]
+    assert [m.state for m in messages].count("sending") == 1 and smtp.messages == []
+
+    start_worker(env)
+    time.sleep(6)  # the dead worker's lease expires
+    trigger(beat_entry("duban: outbox flush"))
+    wait_until(lambda: len(smtp.messages) >= 2, 60, what="both messages after the restart")
+    time.sleep(3)
+    trigger(beat_entry("duban: outbox flush"))
+    time.sleep(3)
+    # each once: none lost, none repeated, each recognisable by its key's Message-ID
+    assert sorted(smtp.recipients()) == [EMAILS["head"], EMAILS["lead"]]
+    assert sorted(smtp.message_ids()) == sorted(message_id_for(m.key) for m in messages)
+    assert set(OutboxMessage.objects.values_list("state", flat=True)) == {"sent"}
+
+
+def test_mail_queued_while_redis_is_down_goes_out_when_it_is_back(broker, smtp,
+                                                                   start_worker):
+    cast = build_cast()
+    with_emails(cast)
+    start_worker(worker_env(broker_url=broker.url, smtp_port=smtp.port))
+    report = services.report_save(task=cast.task, period=cast.period, by=cast.lead,
+                                  data={"progress": "进展。"})
+    services.report_submit(report=report, by=cast.lead)
+    broker.stop()
+    services.report_return(report=report, by=cast.office, reason="请补充数据")  # still works
+    report.refresh_from_db()
+    assert report.state == "returned"
+    assert set(OutboxMessage.objects.values_list("state", flat=True)) == {"pending"}
+
+    broker.start()  # same port; the worker reconnects
+    time.sleep(3)
+    trigger(beat_entry("duban: outbox flush"))
+    wait_until(lambda: len(smtp.messages) >= 2, 60, what="the queued mail once Redis is back")
+    assert sorted(smtp.recipients()) == [EMAILS["head"], EMAILS["lead"]]
+
+
+def test_a_failing_smtp_server_is_retried_then_marked_failed(broker, smtp, start_worker,
+                                                             client):
+    cast = build_cast()
+    with_emails(cast)
+    smtp.refuse_forever = True
+    start_worker(worker_env(broker_url=broker.url, smtp_port=smtp.port,
+                            OUTBOX_MAX_ATTEMPTS=2, OUTBOX_RETRY_BASE_SECONDS=1))
+    report = services.report_save(task=cast.task, period=cast.period, by=cast.lead,
+                                  data={"progress": "进展。"})
+    services.report_submit(report=report, by=cast.lead)
+    services.report_return(report=report, by=cast.office, reason="请补充数据")
+    message = OutboxMessage.objects.get(recipient=cast.lead)
+    wait_until(lambda: OutboxMessage.objects.get(pk=message.pk).attempts >= 1, 60,
+               what="a first attempt")
+    time.sleep(3)  # past the backoff
+    trigger(beat_entry("duban: outbox flush"))
+    wait_until(lambda: OutboxMessage.objects.get(pk=message.pk).state == "failed", 60,
+               what="the message to be marked failed")
+    message.refresh_from_db()
+    assert message.attempts == 2 and "451" in message.last_error
+    assert smtp.messages == []
+    client.force_login(cast.office)
+    page = client.get("/notifications/failed/")
+    assert page.status_code == 200 and EMAILS["lead"] in page.content.decode()
