@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .models import (
+    AssessmentWeights,
     Assignment,
     Attachment,
     Contribution,
@@ -192,3 +193,13 @@ class InstructionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AssessmentWeights)
+class AssessmentWeightsAdmin(admin.ModelAdmin):
+    """The weights of the plan's assessment (考核); the page /supervision/plans/<id>/assessment/
+    edits them too."""
+
+    list_display = ["plan", "on_time", "returns", "overdue", "escalations", "indicators",
+                    "overdue_cap_working_days", "updated_at"]
+    raw_id_fields = ["plan"]

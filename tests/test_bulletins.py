@@ -1,0 +1,201 @@
+"""督查通报: the figures of a period, the .xlsx and .docx laid out from them, the stored
+versions and who may see them."""
+import io
+
+import docx
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from tests.bulletin_cast import AS_OF, LEAD_AGENCY, build_bulletin_cast
+from workflow.bulletins import (
+    bulletin_docx,
+    bulletin_figures,
+    bulletin_files,
+    bulletin_generate,
+    bulletin_xlsx,
+)
+
+pytestmark = pytest.mark.django_db
+
+SUMMARY = {"tasks": 43, "due": 43, "on_time": 1, "late": 1, "missing": 41, "returned": 1,
+           "verified": 1, "on_time_rate": 2.3}
+
+
+@pytest.fixture
+def cast(monkeypatch):
+    return build_bulletin_cast(monkeypatch)
+
+
+def _agency(figures, name):
+    return next(r for r in figures["agencies"] if r.name == name)
+
+
+def test_it_counts_the_period(cast):
+    figures = bulletin_figures(cast.period, on_date=AS_OF)
+    assert figures["summary"] == SUMMARY
+    assert _agency(figures, LEAD_AGENCY).cells() == [LEAD_AGENCY, 3, 1, 1, 1, 1, 1]
+    # The office's agency co-leads 36 tasks; two of them were reported by its co-lead, whose
+    # report answers for the task.
+    office = _agency(figures, "市市场监管局(市知识产权局)")
+    assert (office.due, office.missing, office.on_time) == (34, 34, 0)
+    # A co-led task counts for each lead; every task due is counted once in the summary.
+    assert sum(r.due for r in figures["agencies"]) >= figures["summary"]["due"]
+
+
+def test_it_lists_the_overdue_with_working_days(cast):
+    overdue = bulletin_figures(cast.period, on_date=AS_OF)["overdue"]
+    assert len(overdue) == 41
+    row = next(o for o in overdue if o["task_id"] == cast.missing_task.pk)
+    assert LEAD_AGENCY in row["agencies"]
+    assert (row["working_days"], row["state"], row["level"]) == (5, "未填报", 0)
+    assert cast.late_task.pk not in {o["task_id"] for o in overdue}
+
+
+def test_it_lists_nothing_overdue_before_the_due_date(cast):
+    figures = bulletin_figures(cast.period, on_date=cast.period.due_on)
+    assert figures["overdue"] == []
+    assert figures["summary"]["missing"] == 41  # not submitted, yet not overdue
+
+
+def test_it_gives_indicators_latest_value_and_target(cast):
+    rows = bulletin_figures(cast.period, on_date=AS_OF)["indicators"]
+    assert len(rows) == cast.plan.indicators.count()
+    row = next(r for r in rows if r["seq"] == 3)
+    assert (row["value"], row["value_period"], row["target"]) == (12, "第4季度", "80 (累计数)")
+    assert next(r for r in rows if r["seq"] == 1)["value"] is None
+
+
+def test_the_xlsx_has_the_figures_in_place(cast):
+    book = openpyxl.load_workbook(io.BytesIO(bulletin_xlsx(cast.period)))
+    assert book.sheetnames == ["概况", "单位情况", "逾期清单", "指标"]
+    summary = book["概况"]
+    assert summary["A1"].value == "督查通报"
+    assert summary["B3"].value == "第4季度"
+    assert [summary[f"B{n}"].value for n in range(6, 14)] == [43, 43, 1, 1, 41, 1, 1, 2.3]
+    assert summary["A8"].value == "按时报送（份）"
+    agencies = book["单位情况"]
+    assert [c.value for c in agencies[1]][:4] == ["单位", "应报送", "按时报送", "逾期报送"]
+    lead_row = next(r for r in agencies.iter_rows(min_row=2, values_only=True)
+                    if r[0] == LEAD_AGENCY)
+    assert lead_row == (LEAD_AGENCY, 3, 1, 1, 1, 1, 1)
+    overdue = book["逾期清单"]
+    assert overdue.max_row == 42  # header and 41 rows
+    assert {r[4] for r in overdue.iter_rows(min_row=2, values_only=True)} == {5}
+    indicators = book["指标"]
+    row = next(r for r in indicators.iter_rows(min_row=2, values_only=True) if r[0] == 3)
+    assert (row[5], row[6], row[7]) == ("80 (累计数)", 12, "第4季度")
+
+
+def test_the_docx_has_the_summary_and_tables(cast):
+    document = docx.Document(io.BytesIO(bulletin_docx(cast.period)))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "督查通报" in text
+    assert ("共有任务43项，应报送进展报告43份，其中按时报送1份，逾期报送1份，未报送41份，"
+            "按时报送率2.3%；被退回修改1份，审核通过1份。") in text
+    assert "截至2027年01月15日" in text
+    agencies, overdue, indicators = document.tables
+    lead_row = next([c.text for c in r.cells] for r in agencies.rows
+                    if r.cells[0].text == LEAD_AGENCY)
+    assert lead_row == [LEAD_AGENCY, "3", "1", "1", "1", "1", "1"]
+    assert len(overdue.rows) == 42
+    assert overdue.rows[1].cells[4].text == "5"
+    row = next(r for r in indicators.rows if r.cells[0].text == "3")
+    assert [c.text for c in row.cells][5:8] == ["80 (累计数)", "12", "第4季度"]
+
+
+def test_generate_twice_keeps_two_versions(cast):
+    first = bulletin_generate(period=cast.period, by=cast.office)
+    second = bulletin_generate(period=cast.period, by=cast.office)
+    assert [n.rsplit(".", 1)[1] for n in first] == ["xlsx", "docx"]
+    assert set(first).isdisjoint(second)
+    names = bulletin_files(cast.period)
+    assert len(names) == 4
+    assert names[:2] == sorted((n.rsplit("/", 1)[1] for n in second), reverse=True)
+    assert all(n.startswith(f"bulletins/{cast.plan.pk}/{cast.period.pk}/") for n in first)
+
+
+def test_only_the_office_generates(cast):
+    from django.core.exceptions import PermissionDenied
+
+    for user in (cast.leader, cast.lead, cast.outsider):
+        with pytest.raises(PermissionDenied):
+            bulletin_generate(period=cast.period, by=user)
+    assert bulletin_files(cast.period) == []
+
+
+# ---- pages ------------------------------------------------------------------------------------
+
+def _download_url(cast, name):
+    return reverse("bulletins:download", args=[cast.period.pk, name])
+
+
+@pytest.fixture
+def generated(cast, client):
+    client.force_login(cast.office)
+    response = client.post(reverse("bulletins:generate", args=[cast.period.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("bulletins:list", args=[cast.period.pk])
+    client.logout()
+    return bulletin_files(cast.period)
+
+
+def test_the_list_shows_the_files_and_the_button_to_the_office(cast, client, generated):
+    client.force_login(cast.office)
+    page = client.get(reverse("bulletins:list", args=[cast.period.pk])).content.decode()
+    assert 'id="bulletin-generate"' in page
+    for name in generated:
+        assert _download_url(cast, name) in page
+
+
+def test_a_leader_sees_the_list_without_the_button(cast, client, generated):
+    client.force_login(cast.leader)
+    response = client.get(reverse("bulletins:list", args=[cast.period.pk]))
+    assert response.status_code == 200
+    assert 'id="bulletin-generate"' not in response.content.decode()
+    assert client.post(reverse("bulletins:generate", args=[cast.period.pk])).status_code == 403
+
+
+@pytest.mark.parametrize("who", ["office", "director", "leader"])
+def test_office_and_leaders_download(cast, client, generated, who):
+    client.force_login(getattr(cast, who))
+    for name in generated:
+        response = client.get(_download_url(cast, name))
+        assert response.status_code == 200
+        assert response["Content-Disposition"].startswith("attachment")
+        data = b"".join(response.streaming_content)
+        assert data[:2] == b"PK"  # both are zip packages
+
+
+@pytest.mark.parametrize("who", ["lead", "supporting", "head", "outsider"])
+def test_others_get_404(cast, client, generated, who):
+    client.force_login(getattr(cast, who))
+    assert client.get(reverse("bulletins:list", args=[cast.period.pk])).status_code == 404
+    assert client.get(_download_url(cast, generated[0])).status_code == 404
+    assert client.post(reverse("bulletins:generate", args=[cast.period.pk])).status_code == 404
+
+
+def test_it_rejects_get_on_generate(cast, client):
+    client.force_login(cast.office)
+    assert client.get(reverse("bulletins:generate", args=[cast.period.pk])).status_code == 405
+
+
+@pytest.mark.parametrize("name", [
+    "..%2F..%2Fsettings.py", "../x.xlsx", "..", "20270115-100000-000000.txt",
+    "20990101-000000-000000.xlsx",  # well formed, yet not a file of this period
+])
+def test_it_refuses_names_it_did_not_list(cast, client, generated, name):
+    client.force_login(cast.office)
+    base = reverse("bulletins:list", args=[cast.period.pk])
+    assert client.get(f"{base}{name}/").status_code == 404
+
+
+def test_another_periods_file_is_not_served(cast, client, generated):
+    from workflow.models import ReportingPeriod
+
+    other = ReportingPeriod.objects.create(
+        plan=cast.plan, label="第3季度", starts_on=cast.period.starts_on.replace(month=7),
+        ends_on=cast.period.starts_on.replace(month=9, day=30), due_on=AS_OF)
+    client.force_login(cast.office)
+    response = client.get(reverse("bulletins:download", args=[other.pk, generated[0]]))
+    assert response.status_code == 404

@@ -1,0 +1,84 @@
+"""Red / yellow / green lights (督办 lights) of lead reports, for a period.
+
+- red: the due date has passed and the lead report is neither submitted nor verified;
+- yellow: due within LIGHT_WORKING_DAYS working days and not yet submitted;
+- green: submitted on time, or verified (a task verified as done (办结) is green too);
+- none: anything else (submitted late and waiting for the office, or not due soon).
+
+report_light() is the rule for one report; task_lights() applies it to a plan's tasks in three
+queries, whatever their number. The dashboard and the lists both use them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.translation import gettext_lazy as _
+
+from tasks.models import Task
+
+from .models import Assignment, ProgressReport, ReportingPeriod
+from .workdays import working_days_between
+
+State = ProgressReport.State
+LIGHT_WORKING_DAYS = 3
+RED, YELLOW, GREEN, NO_LIGHT = "red", "yellow", "green", "none"
+LIGHTS = (RED, YELLOW, GREEN)
+LIGHT_CHOICES = [(RED, _("Red: overdue")), (YELLOW, _("Yellow: due soon")),
+                 (GREEN, _("Green: on time or verified")), (NO_LIGHT, _("No light"))]
+LIGHT_LABELS = dict(LIGHT_CHOICES)
+NOT_STARTED = "not_started"
+REPORT_STATE_LABELS = {NOT_STARTED: _("Not started"), **dict(State.choices)}
+
+
+def report_light(*, due_on: date, on_date: date, state: str, late: bool = False,
+                 task_verified: bool = False, within: int = LIGHT_WORKING_DAYS) -> str:
+    """The light of one lead report owed; `state` is NOT_STARTED when none was written."""
+    if task_verified or state == State.VERIFIED or (state == State.SUBMITTED and not late):
+        return GREEN
+    if state == State.SUBMITTED:  # late, waiting for the office
+        return NO_LIGHT
+    if on_date > due_on:
+        return RED
+    if working_days_between(on_date, due_on) <= within:
+        return YELLOW
+    return NO_LIGHT
+
+
+def current_period(periods, on_date: date):
+    """The latest open period that has started by on_date, else the latest period (or None)."""
+    periods = list(periods)
+    started = [p for p in periods if p.closed_at is None and p.starts_on <= on_date]
+    pool = started or periods
+    return max(pool, key=lambda p: (p.starts_on, p.pk)) if pool else None
+
+
+@dataclass(frozen=True)
+class TaskLight:
+    light: str
+    report_state: str
+    report_id: int | None
+
+
+def task_lights(plan, period: ReportingPeriod | None, on_date: date) -> dict[int, TaskLight]:
+    """Every task of the plan → its light and lead report state for `period`, in 3 queries.
+
+    A task without a live lead assignment owes nothing and has no light.
+    """
+    if period is None:
+        return {}
+    reports = {task_id: (pk, state, late) for pk, task_id, state, late in
+               ProgressReport.objects.filter(period=period)
+               .values_list("pk", "task_id", "state", "late")}
+    led = set(Assignment.objects.filter(task__plan=plan, active=True, role="lead")
+              .values_list("task_id", flat=True))
+    result = {}
+    for task_id, task_state in Task.objects.filter(plan=plan).values_list("pk", "state"):
+        report_id, state, late = reports.get(task_id, (None, NOT_STARTED, False))
+        if task_id in led or report_id:
+            light = report_light(due_on=period.due_on, on_date=on_date, state=state, late=late,
+                                 task_verified=task_state == Task.State.VERIFIED)
+        else:
+            light = NO_LIGHT
+        result[task_id] = TaskLight(light, state, report_id)
+    return result
