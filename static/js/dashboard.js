@@ -6,6 +6,7 @@
   var source = document.getElementById("dashboard-data");
   if (!source || typeof window.echarts === "undefined") { return; }
   var data = JSON.parse(source.textContent);
+  document.documentElement.classList.add("charts-on");
   var colours = { red: "#c62828", yellow: "#f2b705", green: "#2e7d32", none: "#9aa3ad" };
   var charts = [];
 
