@@ -32,12 +32,13 @@ PENDING_SESSION_KEY = "plan_import_pending"
 @login_required
 @require_GET
 def home(request):
-    """Office staff and leaders start at the plans; an agency's staff at its tasks."""
-    if is_office(request.user):
-        return redirect("plans:list")
+    """Office staff and leaders start at the dashboard (at the plans while they have none to
+    read, so the office can import its first); an agency's staff at its tasks."""
     profile = getattr(request.user, "profile", None)
     role = profile.role if profile is not None else None
-    if role == StaffProfile.Role.LEADER:
+    if is_office(request.user) or role == StaffProfile.Role.LEADER:
+        if plans_readable_by(request.user).exists():
+            return redirect("dashboard:office")
         return redirect("plans:list")
     if role in (StaffProfile.Role.REPORTER, StaffProfile.Role.HEAD):
         return redirect("workflow:my-tasks")

@@ -72,11 +72,12 @@ def report_of(cast, task=None):
 
 # ---- my tasks -------------------------------------------------------------------------------
 
-def test_home_sends_agency_staff_to_their_tasks(cast):
+def test_home_sends_agency_staff_to_their_tasks_and_readers_to_the_dashboard(cast):
     assert client_for(cast.lead).get(reverse("home"))["Location"] == reverse("workflow:my-tasks")
     assert client_for(cast.head).get(reverse("home"))["Location"] == reverse("workflow:my-tasks")
-    assert client_for(cast.office).get(reverse("home"))["Location"] == reverse("plans:list")
-    assert client_for(cast.leader).get(reverse("home"))["Location"] == reverse("plans:list")
+    dashboard = reverse("dashboard:office")
+    assert client_for(cast.office).get(reverse("home"))["Location"] == dashboard
+    assert client_for(cast.leader).get(reverse("home"))["Location"] == dashboard
 
 
 def test_my_tasks_lists_own_tasks_in_the_right_tab(cast):

@@ -4,7 +4,7 @@ section, the agency ranking, indicator progress, who may read it, and its query 
 Dates are passed to the selectors; the reports' `late` flag is set explicitly, so nothing
 depends on the day the suite runs.
 """
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -36,6 +36,7 @@ from workflow.dashboard import (
     term_elapsed_pct,
 )
 from workflow.models import Assignment, Escalation, IndicatorValue, ProgressReport, ReportingPeriod
+from workflow.workdays import working_days_between
 
 D = date
 DUE = D(2026, 12, 4)  # a Friday
@@ -128,6 +129,18 @@ def test_the_current_period_is_the_latest_open_one_started():
 ])
 def test_the_light_of_a_lead_report(state, late, day, light):
     assert report_light(due_on=DUE, on_date=day, state=state, late=late) == light
+
+
+def test_yellow_means_at_most_three_working_days_left_across_holidays():
+    """The light walks a few days forward instead of counting every day up to the due date;
+    it must agree with the count, around 春节 2026 (make-up day 2026-02-14) and weekends."""
+    for due in (D(2026, 2, 13), D(2026, 2, 14), D(2026, 2, 24), D(2026, 2, 28), D(2026, 3, 2)):
+        for back in range(25):
+            day = due - timedelta(days=back)
+            expected = YELLOW if working_days_between(day, due) <= 3 else NO_LIGHT
+            assert report_light(due_on=due, on_date=day, state="draft") == expected, (day, due)
+    assert report_light(due_on=D(2099, 1, 10), on_date=D(2026, 11, 26),
+                        state="draft") == NO_LIGHT
 
 
 def test_a_cumulative_target_with_a_baseline_counts_from_the_baseline():

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from tasks.models import Task
 
 from .models import Assignment, ProgressReport, ReportingPeriod
-from .workdays import working_days_between
+from .workdays import add_working_days
 
 State = ProgressReport.State
 LIGHT_WORKING_DAYS = 3
@@ -40,7 +40,9 @@ def report_light(*, due_on: date, on_date: date, state: str, late: bool = False,
         return NO_LIGHT
     if on_date > due_on:
         return RED
-    if working_days_between(on_date, due_on) <= within:
+    # "At most `within` working days left" is "due before the (within+1)-th working day from
+    # now": a few days of calendar to walk, however far off the due date lies.
+    if due_on < add_working_days(on_date, within + 1):
         return YELLOW
     return NO_LIGHT
 
