@@ -35,16 +35,16 @@ def browser():
 
 @pytest.fixture
 def login(browser, live_server):
-    """A logged-in page for a user (password 'pw', as tests/cast.py creates them)."""
+    """A logged-in page for a user (password 'pw', as tests/cast.py creates them, unless told)."""
     contexts = []
 
-    def open_as(username: str):
+    def open_as(username: str, password: str = "pw"):
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         contexts.append(context)
         page = context.new_page()
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("input[name=username]", username)
-        page.fill("input[name=password]", "pw")
+        page.fill("input[name=password]", password)
         page.click("main button[type=submit]")
         page.wait_for_load_state()
         return page
