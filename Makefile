@@ -8,7 +8,7 @@ MANAGE := $(BIN)/python manage.py
 # Written after a successful install; older than a requirements file means install again.
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv var-dir run test lint clean
+.PHONY: venv var-dir run test lint screenshots clean
 
 venv: $(STAMP)
 
@@ -36,6 +36,13 @@ lint: venv
 test: lint var-dir
 	$(MANAGE) makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# The user guide's pictures (docs/screenshots/*.jpg), retaken by the browser tests; needs
+# Debian's chromium. Commit the ones docs/*.md show (tests/test_docs.py checks both ways).
+screenshots: venv var-dir
+	rm -f docs/screenshots/*.jpg
+	DOCS_SCREENSHOTS=1 $(BIN)/pytest tests/browser -q
+	cd docs/screenshots && for f in *.jpg; do grep -qs "screenshots/$$f" ../*.md || rm "$$f"; done
 
 clean:
 	rm -rf $(VENV) var

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run in
 # such a thread unless told that it is safe (it is: the live server runs in its own thread).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -56,9 +58,18 @@ def login(browser, live_server):
 
 @pytest.fixture
 def shoot():
+    """Saves the whole page as artifacts/screenshots/NAME.png. With DOCS_SCREENSHOTS=1 (`make
+    screenshots`) it also saves what the window shows as docs/screenshots/NAME.jpg, small
+    enough to commit with the user guide."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for_docs = os.environ.get("DOCS_SCREENSHOTS") == "1"
+    if for_docs:
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     def save(page, name: str):
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        if for_docs:
+            page.screenshot(path=str(DOCS_SCREENSHOTS / f"{name}.jpg"), type="jpeg",
+                            quality=75)
 
     return save
