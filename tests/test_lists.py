@@ -133,6 +133,21 @@ def test_it_filters_by_light(cast):
     assert _listed(client.get(_tasks_url(cast, light="green"))) == {cast.on_time_task.pk}
 
 
+def test_the_list_and_the_dashboard_count_the_same_lights(cast):
+    """One rule says what is owed: a task whose lead was assigned after the due date has no
+    light in the list and is not counted on the dashboard."""
+    late_comer = timezone.make_aware(datetime.combine(date(2027, 1, 11), time(9)))
+    Assignment.objects.filter(task=cast.missing_task, role="lead").update(created_at=late_comer)
+    client = _client(cast.office)
+    rows = client.get(_tasks_url(cast)).context["rows"]
+    listed = {light: sum(row["light"] == light for row in rows) for light in lights.LIGHTS}
+    dashboard = client.get(reverse("dashboard:plan", args=[cast.plan.pk])).context
+    assert listed == {k: v for k, v in dashboard["figures"].lights.items() if k in lights.LIGHTS}
+    missing = next(row for row in rows if row["task"] == cast.missing_task)
+    assert missing["light"] == lights.NO_LIGHT
+    assert listed[lights.GREEN] == 1 and listed[lights.RED] > 0
+
+
 def test_a_period_due_soon_is_yellow(cast):
     soon = ReportingPeriod.objects.create(
         plan=cast.plan, label="第1季度", starts_on=date(2027, 1, 1), ends_on=date(2027, 3, 31),

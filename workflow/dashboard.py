@@ -12,9 +12,8 @@ The rules are small pure functions, tested on their own:
 - target_reached_pct, term_elapsed_pct, indicator_light: an indicator's progress against its
   target and against the share of the plan's term already elapsed.
 
-A lead report is owed for a period when the task has a live lead assignment made before the
-period fell due (as workflow.reminders chases it), unless the task was verified (办结) without a
-report for that period.
+A lead report is owed for a period as lights.owes_report says (the rule the task list and the
+reminders share).
 """
 from __future__ import annotations
 
@@ -40,6 +39,7 @@ from .lights import (  # one rule for the lights, shared with the task list  # n
     RED,
     YELLOW,
     current_period,
+    owes_report,
     report_light,
 )
 from .models import Assignment, Escalation, IndicatorValue, ProgressReport, ReportingPeriod
@@ -202,9 +202,9 @@ class PlanFigures:
 
 
 def _owed(assignment_dates: list[date], task_state: str, report, period) -> bool:
-    if not assignment_dates or min(assignment_dates) > period.due_on:
-        return False
-    return not (task_state == Task.State.VERIFIED and report is None)
+    return owes_report(assigned_on=assignment_dates, due_on=period.due_on,
+                       task_verified=task_state == Task.State.VERIFIED,
+                       has_report=report is not None)
 
 
 def _read(plans: list[Plan], on_date: date) -> dict:

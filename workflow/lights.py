@@ -10,9 +10,11 @@ queries, whatever their number. The dashboard and the lists both use them.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tasks.models import Task
@@ -55,6 +57,24 @@ def current_period(periods, on_date: date):
     return max(pool, key=lambda p: (p.starts_on, p.pk)) if pool else None
 
 
+def assigned_in_time(assigned_on: date, due_on: date) -> bool:
+    """An assignment made after a period fell due is not chased for that period."""
+    return assigned_on <= due_on
+
+
+def owes_report(*, assigned_on: list[date], due_on: date, task_verified: bool,
+                has_report: bool) -> bool:
+    """Whether a task owes its lead report for a period: it has a live lead assignment made by
+    the due date, and was not verified (办结) without reporting for that period.
+
+    `assigned_on` holds the (local) dates of the task's live lead assignments. The dashboard,
+    the task list and the bulletin count with this one rule.
+    """
+    if not any(assigned_in_time(day, due_on) for day in assigned_on):
+        return False
+    return has_report or not task_verified
+
+
 @dataclass(frozen=True)
 class TaskLight:
     light: str
@@ -65,21 +85,25 @@ class TaskLight:
 def task_lights(plan, period: ReportingPeriod | None, on_date: date) -> dict[int, TaskLight]:
     """Every task of the plan → its light and lead report state for `period`, in 3 queries.
 
-    A task without a live lead assignment owes nothing and has no light.
+    A task that owes no report for the period (owes_report) has no light.
     """
     if period is None:
         return {}
     reports = {task_id: (pk, state, late) for pk, task_id, state, late in
                ProgressReport.objects.filter(period=period)
                .values_list("pk", "task_id", "state", "late")}
-    led = set(Assignment.objects.filter(task__plan=plan, active=True, role="lead")
-              .values_list("task_id", flat=True))
+    assigned_on = defaultdict(list)
+    for task_id, created_at in Assignment.objects.filter(
+            task__plan=plan, active=True, role="lead").values_list("task_id", "created_at"):
+        assigned_on[task_id].append(timezone.localdate(created_at))
     result = {}
     for task_id, task_state in Task.objects.filter(plan=plan).values_list("pk", "state"):
         report_id, state, late = reports.get(task_id, (None, NOT_STARTED, False))
-        if task_id in led or report_id:
+        verified = task_state == Task.State.VERIFIED
+        if owes_report(assigned_on=assigned_on[task_id], due_on=period.due_on,
+                       task_verified=verified, has_report=report_id is not None):
             light = report_light(due_on=period.due_on, on_date=on_date, state=state, late=late,
-                                 task_verified=task_state == Task.State.VERIFIED)
+                                 task_verified=verified)
         else:
             light = NO_LIGHT
         result[task_id] = TaskLight(light, state, report_id)

@@ -31,6 +31,7 @@ from django_fsm_log.models import StateLog
 from agencies.models import StaffProfile
 from tasks.models import Indicator, Plan, Task, TaskAgency
 
+from .lights import assigned_in_time
 from .models import (
     Assignment,
     Contribution,
@@ -202,7 +203,7 @@ class PlanWork:
         assignments made before the period fell due."""
         by_task: dict[int, Pending] = {}
         for a in self.assignments:
-            if timezone.localdate(a.created_at) > period.due_on:
+            if not assigned_in_time(timezone.localdate(a.created_at), period.due_on):
                 continue
             report = self.reports.get((a.task_id, period.pk))
             if report is not None and report.state in DONE:
