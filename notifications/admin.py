@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import Notification, OutboxItem, OutboxMessage
+from .models import Notification, OutboxItem, OutboxMessage, SweepRun
 from .outbox import messages_retry
 
 
@@ -117,3 +117,11 @@ class OutboxItemAdmin(ReadOnlyAdmin):
     list_filter = ["kind"]
     search_fields = ["key"]
     list_select_related = ["message"]
+
+
+@admin.register(SweepRun)
+class SweepRunAdmin(ReadOnlyAdmin):
+    """When each day's reminder sweep ran: a day missing here had no reminders sent."""
+
+    list_display = ["day", "started_at", "finished_at", "digests"]
+    date_hierarchy = "day"

@@ -122,3 +122,24 @@ class OutboxItem(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class SweepRun(models.Model):
+    """The reminder sweep of one day: when it started and finished (notifications/catch_up.py).
+
+    Lets the outbox flush notice a day whose 09:00 sweep never ran (beat could not reach Redis)
+    and run it late rather than a day late.
+    """
+
+    day = models.DateField(_("day"), unique=True)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    digests = models.PositiveIntegerField(_("digests queued"), default=0)
+
+    class Meta:
+        verbose_name = _("reminder sweep")
+        verbose_name_plural = _("reminder sweeps")
+        ordering = ["-day"]
+
+    def __str__(self):
+        return self.day.isoformat()

@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from .catch_up import sweep_finished, sweep_started
 from .models import OutboxItem, OutboxMessage
 from .outbox import flush_held, flush_soon, message_enqueue
 
@@ -100,9 +101,13 @@ def reminders_sweep(on_date: date, *, dry_run: bool = False, flush: bool = True)
     """
     reminders = _reminders()
     result = SweepResult(on_date=on_date, dry_run=dry_run)
+    if not dry_run:
+        sweep_started(on_date)
     with flush_held() as held:
         result.escalations = reminders.escalations_apply(on_date, dry_run=dry_run)
         _digests_enqueue(result, reminders.due_items(on_date))
+    if not dry_run:
+        sweep_finished(on_date, result.messages_created)
     if flush and held.queued:
         transaction.on_commit(flush_soon)  # at once unless the caller holds a transaction
     return result

@@ -12,6 +12,7 @@ of django_celery_beat (DatabaseScheduler), so the office's admin sees and change
                                    backoff, deferred mail, rows queued while Redis was down, and
                                    claims whose worker died. Expiring keeps a backlog of
                                    identical flushes from piling up while no worker runs.
+                                   It also runs a sweep beat lost (catch_up.py).
 
 Without REDIS_URL there is no beat: tasks run eagerly in-process, and cron runs
 `manage.py send_reminders` (the same sweep, then a flush).
@@ -25,9 +26,11 @@ from __future__ import annotations
 from datetime import date
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError as DatabaseError
 from django.utils import timezone
 
+from .catch_up import sweep_catch_up
 from .outbox import outbox_flush
 from .sweep import reminders_sweep
 
@@ -65,5 +68,9 @@ def sweep_reminders(on_date: str | None = None) -> dict:
 # (90 s) kills a send stuck beyond EMAIL_TIMEOUT. Retries: 5, then the next beat's flush.
 @shared_task(soft_time_limit=60, time_limit=90, max_retries=5, **RETRY)
 def flush_outbox() -> dict:
-    """Send the due messages of the outbox."""
-    return outbox_flush(limit=100, time_budget=45)
+    """Send the due messages of the outbox; publish today's sweep if beat's was lost."""
+    counts = outbox_flush(limit=100, time_budget=45)
+    # Eager (no Redis) there is no beat to miss: cron runs send_reminders instead.
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        counts["sweep_caught_up"] = sweep_catch_up()
+    return counts
