@@ -40,8 +40,10 @@ def login(browser, live_server):
     """A logged-in page for a user (password 'pw', as tests/cast.py creates them, unless told)."""
     contexts = []
 
-    def open_as(username: str, password: str = "pw"):
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    def open_as(username: str, password: str = "pw", **context_options):
+        """context_options: Playwright's new_context arguments (a phone's viewport…)."""
+        options = {"viewport": {"width": 1280, "height": 900}, **context_options}
+        context = browser.new_context(locale="zh-CN", **options)
         contexts.append(context)
         page = context.new_page()
         page.goto(f"{live_server.url}/accounts/login/")
