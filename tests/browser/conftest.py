@@ -68,7 +68,10 @@ def shoot():
     if for_docs:
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def save(page, name: str):
+    def save(page, name: str, centre: str | None = None):
+        """centre: a selector brought to the middle of the window for the guide's picture."""
+        if centre:
+            page.locator(centre).first.evaluate("e => e.scrollIntoView({block: 'center'})")
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
         if for_docs:
             page.screenshot(path=str(DOCS_SCREENSHOTS / f"{name}.jpg"), type="jpeg",

@@ -70,7 +70,7 @@ def test_office_follows_the_red_count_to_the_list_and_sends_an_urge(login, live_
     assert f"/tasks/{cast.task.pk}/" in office.url
     office.check("#escalate-form input[name=kind][value=urge]")
     office.fill("#office-escalate-text", URGE_TEXT)
-    shoot(office, "office-04-urge")
+    shoot(office, "office-04-urge", centre="#escalate-form")
     office.click("#escalate-form button[type=submit]")
     office.wait_for_load_state()
     escalation = Escalation.objects.get(task=cast.task)

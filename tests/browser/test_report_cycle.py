@@ -51,7 +51,7 @@ def test_report_attach_return_resubmit_verify_moves_the_dashboard(login, live_se
     agency.fill("textarea[name=progress]", "已组织成员单位开展地理标志协同运用。")
     agency.check("input[name=completion][value=completed]")
     agency.locator("input[name^=indicator_]").fill("12")
-    shoot(agency, "agency-02-report-form")
+    shoot(agency, "agency-02-report-form", centre="#report-indicators")
     agency.click("#report-save")
     agency.wait_for_load_state()
     attachment = tmp_path / "协同运用情况.pdf"
@@ -60,7 +60,7 @@ def test_report_attach_return_resubmit_verify_moves_the_dashboard(login, live_se
     agency.click("#report-upload button[type=submit]")
     agency.wait_for_load_state()
     assert "协同运用情况.pdf" in agency.inner_text("ul.attachments")
-    shoot(agency, "agency-03-attachment")
+    shoot(agency, "agency-03-attachment", centre="#report-upload")
     agency.click("#report-submit")
     agency.wait_for_load_state()
     report = ProgressReport.objects.get(task=cast.task, period=cast.period)
@@ -113,5 +113,4 @@ def test_report_attach_return_resubmit_verify_moves_the_dashboard(login, live_se
     assert after == {"verified": "1", "submitted": "0", "returned": "0", "green": "1",
                      "task verified": "1", "latest": "12", "reached": "15.0",
                      "unverified badge": 0}
-    office.locator(f"#indicator-{indicator.pk}").scroll_into_view_if_needed()
-    shoot(office, "office-08-dashboard-after-verify")
+    shoot(office, "office-08-dashboard-after-verify", centre=f"#indicator-{indicator.pk}")
