@@ -94,6 +94,11 @@ def test_a_whole_period_on_the_demo_data(login, live_server, shoot, tmp_path):
     download.value.save_as(path)
     text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
     assert f"按时报送1份，逾期报送0份，未报送{owed - 1}份" in text
+    leader.goto(dashboard_url)
+    leader.click("#assessment-link")
+    leader.wait_for_load_state()
+    assert leader.locator("#ranking-caption").count() == 1  # reads the ranking…
+    assert leader.locator("form[action$='/weights/']").count() == 0  # …cannot set the weights
     leader.goto(f"{live_server.url}/tasks/{task.pk}/")
     assert leader.locator("#escalate-form").count() == 0
     assert leader.locator("form[action$='/instruct/']").count() == 1  # 批示 stays possible
