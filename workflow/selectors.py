@@ -52,6 +52,14 @@ def task_for_user(user, pk: int) -> Task:
     return task
 
 
+def plan_for_user(user, pk: int) -> Plan:
+    """The plan, or 404 unless the user reads it whole (its office or a leader)."""
+    plan = plans_readable_by(user).filter(pk=pk).first()
+    if plan is None:
+        raise Http404
+    return plan
+
+
 def report_for_user(user, pk: int) -> ProgressReport:
     report = (ProgressReport.objects.select_related("task__plan", "period", "agency")
               .filter(pk=pk, task__in=tasks_visible_to(user).values("pk")).first())

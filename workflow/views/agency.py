@@ -23,7 +23,6 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -41,6 +40,7 @@ from ..models import (
     ReportingPeriod,
 )
 from ..services import EDITABLE, REPORT_FIELDS, WorkflowError
+from .common import back, int_or_none, refused
 
 LEAD, SUPPORTING = TaskAgency.Role.LEAD, TaskAgency.Role.SUPPORTING
 State = ProgressReport.State
@@ -68,13 +68,6 @@ def _profile(user):
     return getattr(user, "profile", None)
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _task_url(task_id: int, period: ReportingPeriod | None = None, anchor: str = "") -> str:
     url = reverse("workflow:task", args=[task_id])
     if period is not None:
@@ -82,19 +75,9 @@ def _task_url(task_id: int, period: ReportingPeriod | None = None, anchor: str =
     return url + (f"#{anchor}" if anchor else "")
 
 
-def _back(request, default: str):
-    """Redirect to the form's `next` when it is a page of this site, else to `default`."""
-    target = request.POST.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(default)
-
-
 def _period_of(task: Task, raw) -> ReportingPeriod:
     """The period named in the form, which must be one of the task's plan."""
-    pk = _int(raw)
+    pk = int_or_none(raw)
     if pk is None:
         raise Http404
     return get_object_or_404(ReportingPeriod, pk=pk, plan_id=task.plan_id)
@@ -103,7 +86,7 @@ def _period_of(task: Task, raw) -> ReportingPeriod:
 def _selected_period(periods: list[ReportingPeriod], raw) -> ReportingPeriod | None:
     """?period=<id> if it is one of the plan's periods, else the latest open one (or the latest)."""
     by_id = {p.pk: p for p in periods}
-    chosen = by_id.get(_int(raw))
+    chosen = by_id.get(int_or_none(raw))
     if chosen is not None:
         return chosen
     open_ = [p for p in periods if not p.is_closed]
@@ -132,7 +115,7 @@ def _indicator_values(post, indicators: dict[int, Indicator]) -> list[tuple[Indi
     for key, raw in post.items():
         if not key.startswith("indicator_") or not raw.strip():
             continue
-        indicator = indicators.get(_int(key.removeprefix("indicator_")))
+        indicator = indicators.get(int_or_none(key.removeprefix("indicator_")))
         if indicator is None:
             raise WorkflowError(_("This indicator is not linked to the task."))
         try:
@@ -142,10 +125,6 @@ def _indicator_values(post, indicators: dict[int, Indicator]) -> list[tuple[Indi
                 "indicator": indicator.name, "error": " ".join(exc.messages)}) from None
         values.append((indicator, value))
     return values
-
-
-def _refused(request, exc: WorkflowError) -> None:
-    messages.error(request, str(exc))
 
 
 def _submitted_message(report: ProgressReport) -> str:
@@ -208,7 +187,7 @@ def my_tasks(request):
 
     state = request.GET.get("state")
     state = state if state in Task.State.values else ""
-    chosen = next((p for p in periods if p.pk == _int(request.GET.get("period"))), None)
+    chosen = next((p for p in periods if p.pk == int_or_none(request.GET.get("period"))), None)
     overdue_only = tab == LEAD and request.GET.get("overdue") == "1"
     counts = {LEAD: 0, SUPPORTING: 0}
     for assignment in assignments:
@@ -365,7 +344,7 @@ def report_save(request, pk: int):
     user = request.user
     task = selectors.task_for_user(user, pk)
     period = _period_of(task, request.POST.get("period"))
-    pull = _int(request.POST.get("pull"))
+    pull = int_or_none(request.POST.get("pull"))
     try:
         data = _report_data(request.POST)
         values = _indicator_values(request.POST, {i.pk: i for i in task.indicators.all()})
@@ -377,7 +356,7 @@ def report_save(request, pk: int):
                 services.indicator_value_set(indicator=indicator, period=period, by=user,
                                              value=value)
     except WorkflowError as exc:
-        _refused(request, exc)
+        refused(request, exc)
         return redirect(_task_url(task.pk, period, "report"))
     if pull is not None:
         messages.success(request, _("The material was inserted into the progress; the draft "
@@ -420,7 +399,7 @@ def contribute(request, pk: int):
         services.contribution_save(task=task, period=period, by=user,
                                    text=request.POST.get("text", "").strip(), submit=submit)
     except WorkflowError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("Material submitted to the lead agency.") if submit
                          else _("Material saved."))
@@ -500,10 +479,10 @@ def acknowledge(request, pk: int):
         try:
             services.assignment_acknowledge(assignment=assignment, by=request.user)
         except WorkflowError as exc:
-            _refused(request, exc)
+            refused(request, exc)
         else:
             messages.success(request, _("Acknowledged: %(task)s") % {"task": assignment.task})
-    return _back(request, reverse("workflow:my-tasks"))
+    return back(request, reverse("workflow:my-tasks"))
 
 
 @login_required
@@ -513,7 +492,7 @@ def sign_off(request, pk: int):
     try:
         services.report_sign_off(report=report, by=request.user)
     except WorkflowError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("Signed off and submitted to the office."))
     return redirect(_task_url(report.task_id, report.period, "report"))
@@ -527,7 +506,7 @@ def send_back(request, pk: int):
         services.report_send_back(report=report, by=request.user,
                                   reason=request.POST.get("reason", ""))
     except WorkflowError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("Sent back to the reporter."))
     return redirect(_task_url(report.task_id, report.period, "report"))
@@ -626,7 +605,7 @@ def _save_once(request, period, tasks, reports, indicators):
                 services.indicator_value_set(indicator=indicator, period=period, by=user,
                                              value=value)
     except WorkflowError as exc:
-        _refused(request, exc)
+        refused(request, exc)
         return None
     messages.success(request, " ".join([
         ngettext("Saved %(count)d report.", "Saved %(count)d reports.", len(saved))

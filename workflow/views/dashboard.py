@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -26,9 +25,8 @@ def _readable_plans(user):
 @login_required
 @require_GET
 def plan(request, pk: int):
-    found = _readable_plans(request.user).filter(pk=pk).first()
-    if found is None:
-        raise Http404
+    _readable_plans(request.user)  # 403 for those who read no plan at all
+    found = selectors.plan_for_user(request.user, pk)
     context = plan_dashboard(found, timezone.localdate(), sort=request.GET.get("sort"))
     return render(request, "workflow/dashboard_plan.html", context)
 

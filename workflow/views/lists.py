@@ -30,23 +30,10 @@ from ..assessment import COMPONENTS, period_facts, score, weights_for
 from ..filters import TaskFilter
 from ..lights import LIGHT_LABELS, REPORT_STATE_LABELS, current_period, task_lights
 from ..models import AssessmentWeights, Assignment, Escalation, ReportingPeriod
+from .common import int_or_none
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _plan_for(user, pk: int) -> Plan:
-    plan = selectors.plans_readable_by(user).filter(pk=pk).first()
-    if plan is None:
-        raise Http404
-    return plan
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 # ---- the task list ------------------------------------------------------------------------
@@ -54,10 +41,10 @@ def _int(value) -> int | None:
 @login_required
 @require_GET
 def task_list(request, pk: int):
-    plan = _plan_for(request.user, pk)
+    plan = selectors.plan_for_user(request.user, pk)
     today = timezone.localdate()
     periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("starts_on"))
-    chosen = _int(request.GET.get("period"))
+    chosen = int_or_none(request.GET.get("period"))
     period = next((p for p in periods if p.pk == chosen), None) or current_period(periods, today)
     lights = task_lights(plan, period, today)
     live = Prefetch("assignments", to_attr="live",
@@ -140,7 +127,7 @@ def scorecard(request, pk: int):
     plans = list(_scorecard_plans(request.user, agency).order_by("-imported_at"))
     if not plans:
         raise Http404
-    chosen = _int(request.GET.get("plan"))
+    chosen = int_or_none(request.GET.get("plan"))
     if request.GET.get("plan"):
         plans = [p for p in plans if p.pk == chosen]
         if not plans:
@@ -207,11 +194,11 @@ def assessment_rows(plan: Plan, period, facts, weights) -> list[dict]:
 @login_required
 @require_GET
 def assessment(request, pk: int):
-    plan = _plan_for(request.user, pk)
+    plan = selectors.plan_for_user(request.user, pk)
     today = timezone.localdate()
     weights = weights_for(plan)
     facts, periods = period_facts([plan.pk], today)
-    chosen = _int(request.GET.get("period"))
+    chosen = int_or_none(request.GET.get("period"))
     fell_due = [p for p in periods if p.due_on < today]
     period = (next((p for p in periods if p.pk == chosen), None)
               or (fell_due[-1] if fell_due else current_period(periods, today)))
@@ -226,7 +213,7 @@ def assessment(request, pk: int):
 @login_required
 @require_POST
 def assessment_weights(request, pk: int):
-    plan = _plan_for(request.user, pk)
+    plan = selectors.plan_for_user(request.user, pk)
     if not may_supervise(plan, request.user):
         raise PermissionDenied
     form = WeightsForm(request.POST, instance=weights_for(plan))

@@ -19,7 +19,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -36,31 +35,15 @@ from ..models import Assignment, Contribution, Escalation, IndicatorValue, Repor
 from ..periods import period_close
 from ..services import WorkflowError
 from ..workdays import working_days_between
+from .common import back, refused
 
 # ---- helpers --------------------------------------------------------------------------------
-
-
-def _back(request, default: str):
-    """Redirect to the form's `next` when it is a page of this site, else to `default`."""
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(default)
 
 
 def _require_supervisor(user, plan: Plan) -> None:
     """The object is visible (the selector said so) but only its office may change it."""
     if not may_supervise(plan, user):
         raise PermissionDenied
-
-
-def _plan_for(user, pk: int) -> Plan:
-    plan = selectors.plans_readable_by(user).filter(pk=pk).first()
-    if plan is None:
-        raise Http404
-    return plan
 
 
 def _assignment_for(user, pk: int) -> Assignment:
@@ -70,10 +53,6 @@ def _assignment_for(user, pk: int) -> Assignment:
     if assignment is None:
         raise Http404
     return assignment
-
-
-def _refused(request, exc: WorkflowError) -> None:
-    messages.error(request, str(exc))
 
 
 # ---- review ---------------------------------------------------------------------------------
@@ -122,13 +101,13 @@ def verify(request, pk: int):
         services.report_verify(report=report, by=request.user,
                                comment=request.POST.get("comment", ""))
     except WorkflowError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("Report verified: %(task)s · %(period)s") % {
             "task": report.task, "period": report.period})
         if report.task.state == report.task.State.VERIFIED:
             messages.info(request, _("The report claims completion: the task is now verified."))
-    return _back(request, reverse("workflow:report", args=[report.pk]))
+    return back(request, reverse("workflow:report", args=[report.pk]))
 
 
 @login_required
@@ -140,11 +119,11 @@ def return_report(request, pk: int):
         services.report_return(report=report, by=request.user,
                                reason=request.POST.get("reason", ""))
     except WorkflowError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("Report returned to %(agency)s: %(task)s") % {
             "agency": report.agency, "task": report.task})
-    return _back(request, reverse("workflow:report", args=[report.pk]))
+    return back(request, reverse("workflow:report", args=[report.pk]))
 
 
 @login_required
@@ -155,10 +134,10 @@ def reopen(request, pk: int):
     try:
         services.task_reopen(task=task, by=request.user, reason=request.POST.get("reason", ""))
     except WorkflowError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("Task reopened: %(task)s") % {"task": task})
-    return _back(request, reverse("workflow:task", args=[task.pk]))
+    return back(request, reverse("workflow:task", args=[task.pk]))
 
 
 @login_required
@@ -180,10 +159,10 @@ def instruct(request, pk: int):
         services.instruction_create(task=task, by=request.user, report=report,
                                     text=request.POST.get("text", ""))
     except WorkflowError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("Instruction recorded; the agencies have been notified."))
-    return _back(request, reverse("workflow:task", args=[task.pk]))
+    return back(request, reverse("workflow:task", args=[task.pk]))
 
 
 # ---- assignments ----------------------------------------------------------------------------
@@ -227,7 +206,7 @@ def reassign(request, pk: int):
                 reason=form.cleaned_data["reason"],
             )
         except WorkflowError as exc:
-            _refused(request, exc)
+            refused(request, exc)
         else:
             messages.success(request, _("The task now goes to %(agency)s instead of %(old)s.") % {
                 "agency": new.agency, "old": assignment.agency})
@@ -245,12 +224,12 @@ def reassign(request, pk: int):
 @require_POST
 def dispatch(request, pk: int):
     """派发: refused while tasks need a lead (the message lists them)."""
-    plan = _plan_for(request.user, pk)
+    plan = selectors.plan_for_user(request.user, pk)
     _require_supervisor(request.user, plan)
     try:
         outcome = services.plan_dispatch(plan=plan, by=request.user)
     except WorkflowError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, ngettext(
             "Dispatched: %(count)d assignment sent to the agencies.",
@@ -269,7 +248,7 @@ def dispatch(request, pk: int):
 @require_GET
 def receipts(request, pk: int):
     """签收: live assignments not acknowledged within the plan's working days, by agency."""
-    plan = _plan_for(request.user, pk)
+    plan = selectors.plan_for_user(request.user, pk)
     _require_supervisor(request.user, plan)
     today = timezone.localdate()
     limit = plan.acknowledge_within_days
@@ -317,18 +296,18 @@ def escalate(request, pk: int):
         escalation = task_escalate(task=task, by=request.user, kind=kind, period=period,
                                    text=request.POST.get("text", ""))
     except WorkflowError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("%(kind)s sent to the lead agency: %(task)s") % {
             "kind": escalation.get_kind_display(), "task": task})
-    return _back(request, reverse("workflow:task", args=[task.pk]))
+    return back(request, reverse("workflow:task", args=[task.pk]))
 
 
 @login_required
 @require_GET
 def overdue(request, pk: int):
     """逾期: lead reports past their due date in the plan's open periods, with a quick 催办."""
-    plan = _plan_for(request.user, pk)
+    plan = selectors.plan_for_user(request.user, pk)
     _require_supervisor(request.user, plan)
     today = timezone.localdate()
     return render(request, "workflow/office_overdue.html", {
@@ -341,7 +320,7 @@ def overdue(request, pk: int):
 @require_GET
 def contacts_missing(request, pk: int):
     """The plan's reporters and agency heads without an email: reminders cannot reach them."""
-    plan = _plan_for(request.user, pk)
+    plan = selectors.plan_for_user(request.user, pk)
     _require_supervisor(request.user, plan)
     return render(request, "workflow/office_contacts_missing.html", {
         "plan": plan, "users": list(selectors.contacts_missing(plan)),
@@ -361,7 +340,7 @@ def close_period(request, pk: int):
     try:
         period_close(period, request.user)
     except WorkflowError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("Reporting period %(period)s closed.") % {
             "period": period.label})
