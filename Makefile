@@ -8,7 +8,7 @@ MANAGE := $(BIN)/python manage.py
 # Written after a successful install; older than a requirements file means install again.
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv var-dir run test lint screenshots clean
+.PHONY: venv var-dir run test test-clocks lint screenshots clean
 
 venv: $(STAMP)
 
@@ -32,10 +32,22 @@ run: venv var-dir
 lint: venv
 	$(BIN)/ruff check .
 
+# The days the date-sensitive tests (marker `dates`) are run on again, besides today: the last
+# working day before 春节 2026 (a make-up Saturday), the last day of 2026 and two years from
+# today (a year chinese-calendar does not know yet). See tests/conftest.py (--clock).
+CLOCKS := 2026-02-14 2026-12-31 $(shell date -d '+2 years' +%F)
+
 # compilemessages is left out: it needs GNU gettext, which is not installed everywhere.
 test: lint var-dir
 	$(MANAGE) makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
+	$(MAKE) test-clocks
+
+test-clocks: venv var-dir
+	set -e; for day in $(CLOCKS); do \
+	  echo "== the date-sensitive tests on $$day"; \
+	  $(BIN)/pytest -q -m dates -n 2 --clock $$day; \
+	done
 
 # The user guide's pictures (docs/screenshots/*.jpg), retaken by the browser tests; needs
 # Debian's chromium. Commit the ones docs/*.md show (tests/test_docs.py checks both ways).

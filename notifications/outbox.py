@@ -49,6 +49,10 @@ BROKER_ERRORS = (BrokerError, RedisError, OSError)
 URGENT_TEMPLATES = {"escalation"}
 # A deferred message waits until this local time of the next day.
 DEFER_UNTIL = clock(8, 0)
+# The web process stamps a new message "due now" and asks a worker to flush; a worker whose
+# clock runs a little behind the web server's would find it not yet due and leave it to the
+# periodic flush, 5 minutes later. Messages due within this margin are sent at once.
+CLOCK_SKEW = timedelta(seconds=5)
 # Set while a sweep queues many messages: it asks for one flush at the end instead of one each.
 _held: ContextVar[HeldFlush | None] = ContextVar("outbox_held_flush", default=None)
 
@@ -153,7 +157,7 @@ def messages_retry(*, queryset) -> int:
 
 def _due(now) -> Q:
     """Claimable: pending and due, or sending with an expired lease (its worker died)."""
-    return (Q(state=State.PENDING, next_attempt_at__lte=now)
+    return (Q(state=State.PENDING, next_attempt_at__lte=now + CLOCK_SKEW)
             | Q(state=State.SENDING, lease_until__lt=now))
 
 

@@ -23,10 +23,9 @@ AS_OF = date(2027, 1, 15)  # 5 working days later
 LEAD_AGENCY = "市农业农村局"
 
 
-def at(monkeypatch, day: date) -> None:
-    """Freeze django.utils.timezone.now at 10:00 on the day."""
-    moment = timezone.make_aware(datetime.combine(day, time(10)))
-    monkeypatch.setattr(timezone, "now", lambda: moment)
+def at(clock, day: date) -> None:
+    """Stop the clock at 10:00 on the day (clock: time-machine's fixture)."""
+    clock.move_to(timezone.make_aware(datetime.combine(day, time(10))), tick=False)
 
 
 def _report(cast, task, text: str):
@@ -35,7 +34,7 @@ def _report(cast, task, text: str):
     return report_submit(report=report, by=cast.lead)
 
 
-def build_bulletin_cast(monkeypatch):
+def build_bulletin_cast(clock):
     cast = build_cast(due_on=DUE)
     tasks = [a.task for a in Assignment.objects.filter(
         agency__name=LEAD_AGENCY, role="lead", active=True).select_related("task")
@@ -45,20 +44,20 @@ def build_bulletin_cast(monkeypatch):
     indicator = cast.plan.indicators.get(seq=3)
     cast.on_time_task.indicators.add(indicator)
 
-    at(monkeypatch, date(2027, 1, 4))
+    at(clock, date(2027, 1, 4))
     on_time = _report(cast, cast.on_time_task, "已按期推进。")
     indicator_value_set(indicator=indicator, period=cast.period, by=cast.lead,
                         value=Decimal("12"))
     report_return(report=on_time, by=cast.office, reason="请补充具体数据")
-    at(monkeypatch, date(2027, 1, 6))
+    at(clock, date(2027, 1, 6))
     on_time.refresh_from_db()
     report_save(task=cast.on_time_task, period=cast.period, by=cast.lead,
                 data={"progress": "已按期推进，地理标志12件。"})
     on_time.refresh_from_db()
     report_submit(report=on_time, by=cast.lead)
     report_verify(report=on_time, by=cast.office)
-    at(monkeypatch, date(2027, 1, 12))
+    at(clock, date(2027, 1, 12))
     _report(cast, cast.late_task, "逾期报送。")
-    at(monkeypatch, AS_OF)
+    at(clock, AS_OF)
     cast.indicator = indicator
     return cast

@@ -8,9 +8,11 @@ leader              a leader at 市人民政府 (组长's unit): reads the whole
 outsider            a reporter of an agency with no task in the plan
 """
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
+import time_machine
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from agencies.models import Agency, StaffProfile
 from tasks.importers.reading import at_line
@@ -45,7 +47,24 @@ def person(username: str, agency_name: str, role: str) -> User:
     return user
 
 
-def build_cast(*, requires_signoff: bool = False, due_on: date = date(2099, 1, 10)) -> Cast:
+def built_on_for(due_on: date) -> date:
+    """The day the cast is built: today, unless that is less than two weeks before the period
+    falls due. Then two weeks before it, so that the assignments (stamped "now" by
+    auto_now_add) always precede the due date, whatever day the suite runs on."""
+    return min(timezone.localdate(), due_on - timedelta(days=14))
+
+
+def build_cast(*, requires_signoff: bool = False, due_on: date = date(2099, 1, 10),
+               built_on: date | None = None) -> Cast:
+    built_on = built_on or built_on_for(due_on)
+    if built_on == timezone.localdate():
+        return _build_cast(requires_signoff, due_on)
+    moment = timezone.make_aware(datetime.combine(built_on, time(10)))
+    with time_machine.travel(moment, tick=True):
+        return _build_cast(requires_signoff, due_on)
+
+
+def _build_cast(requires_signoff: bool, due_on: date) -> Cast:
     plan = plan_import(data=seed_bytes("001"), source_name=seed_path("001").name).plan
     if requires_signoff:
         Plan.objects.filter(pk=plan.pk).update(requires_signoff=True)

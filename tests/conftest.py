@@ -39,3 +39,44 @@ def english():
 def fast_password_hashing(settings):
     """Tests create many users; the production hasher is slow on purpose."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# ---- the clock ----------------------------------------------------------------------------
+# `pytest --clock 2028-12-01` runs the suite as if it were that day (10:00 Asia/Shanghai, the
+# clock ticking on from there). CI runs the tests marked `dates` under several clocks, so that a
+# test mixing a fixed date with "now" fails in CI on the day it was written, not months later.
+# time-machine moves the C-level clock: auto_now_add fields and timezone.now() both follow it.
+
+def pytest_addoption(parser):
+    parser.addoption("--clock", metavar="YYYY-MM-DD", default=None,
+                     help="run the tests with the clock moved to this day, 10:00 Asia/Shanghai")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "dates: depends on the day it runs; CI runs it again under other clocks")
+    day = config.getoption("--clock")
+    if day:
+        from datetime import date, datetime, time
+        from zoneinfo import ZoneInfo
+
+        import time_machine
+
+        moment = datetime.combine(date.fromisoformat(day), time(10, 0),
+                                  tzinfo=ZoneInfo("Asia/Shanghai"))
+        config._duban_clock = time_machine.travel(moment, tick=True)
+        config._duban_clock.start()
+
+
+def pytest_unconfigure(config):
+    clock = getattr(config, "_duban_clock", None)
+    if clock is not None:
+        clock.stop()
+
+
+def pytest_report_collectionfinish(config, start_path, items):
+    if config.getoption("--clock"):
+        from django.utils import timezone
+
+        return [f"duban: clock moved to {timezone.localtime():%Y-%m-%d %H:%M %Z}"]
+    return []

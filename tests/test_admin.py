@@ -69,29 +69,32 @@ def test_editing_a_tasks_leads_keeps_needs_lead_true(clerk):
     assert Task.objects.get(pk=task.pk).needs_lead is True
 
 
-def test_the_outbox_admin_shows_upcoming_reminders(clerk, monkeypatch):
-    from datetime import date
+@pytest.mark.dates
+def test_the_outbox_admin_shows_upcoming_reminders(clerk, time_machine):
+    from datetime import date, datetime, time
+
+    from django.utils import timezone
 
     from agencies.models import Agency
-    from notifications import admin as outbox_admin
     from tasks.models import Plan
     from workflow.models import ReportingPeriod
     from workflow.services import plan_dispatch, staff_profile_save
     from workflow.workdays import add_working_days
 
+    today = date(2026, 11, 26)
+    time_machine.move_to(timezone.make_aware(datetime.combine(today, time(10))))
+    clerk.force_login(User.objects.get(username="clerk"))  # the session began on another day
     plan = Plan.objects.get()
     office = User.objects.create_user("office-clerk")
     staff_profile_save(user=office, agency=Agency.objects.get(name="市市场监管局(市知识产权局)"),
                        role="office_staff")
     plan_dispatch(plan=plan, by=office)
-    today = date(2026, 11, 26)
     ReportingPeriod.objects.create(plan=plan, label="2026年11月", starts_on=date(2026, 11, 1),
                                    ends_on=date(2026, 11, 30),
                                    due_on=add_working_days(today, 3))
     reporter = User.objects.create_user("nongye")
     staff_profile_save(user=reporter, agency=Agency.objects.get(name="市农业农村局"),
                        role="reporter")
-    monkeypatch.setattr(outbox_admin, "today", lambda: today)
     page = clerk.get(reverse("admin:notifications_outboxmessage_changelist"))
     upcoming = page.context["upcoming"]
     assert upcoming[0]["date"] == today and upcoming[0]["people"] >= 1

@@ -16,15 +16,15 @@ from workflow.bulletins import (
     bulletin_xlsx,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 SUMMARY = {"tasks": 43, "due": 43, "on_time": 1, "late": 1, "missing": 41, "returned": 1,
            "verified": 1, "on_time_rate": 2.3}
 
 
 @pytest.fixture
-def cast(monkeypatch):
-    return build_bulletin_cast(monkeypatch)
+def cast(time_machine):
+    return build_bulletin_cast(time_machine)
 
 
 def _agency(figures, name):

@@ -38,6 +38,8 @@ from workflow.dashboard import (
 from workflow.models import Assignment, Escalation, IndicatorValue, ProgressReport, ReportingPeriod
 from workflow.workdays import working_days_between
 
+pytestmark = pytest.mark.dates
+
 D = date
 DUE = D(2026, 12, 4)  # a Friday
 OVERDUE_DAY = D(2026, 12, 7)  # the next Monday: one working day overdue
@@ -60,6 +62,13 @@ def _report(task, period, by, *, late=False, completion="in_progress") -> Progre
     ProgressReport.objects.filter(pk=report.pk).update(late=late)
     report.refresh_from_db()
     return report
+
+
+@pytest.fixture(autouse=True)
+def written_on(time_machine):
+    """The scene's dates were chosen around the day these tests were written; the clock stands
+    there (and ticks on), so they hold on any later day."""
+    time_machine.move_to(timezone.make_aware(datetime.combine(D(2026, 11, 26), time(10))))
 
 
 class Scene:

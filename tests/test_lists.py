@@ -34,7 +34,7 @@ from workflow.models import (
 from workflow.services import report_return, report_save, report_submit, report_verify
 from workflow.workdays import add_working_days
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 LEAD_AGENCY = "市农业农村局"
 SUPPORTING_AGENCY = "市工业和能源局"
@@ -42,9 +42,9 @@ DUE = date(2027, 1, 10)  # a Sunday
 AS_OF = date(2027, 1, 15)  # 5 working days after DUE
 
 
-def at(monkeypatch, day: date) -> None:
-    moment = timezone.make_aware(datetime.combine(day, time(10)))
-    monkeypatch.setattr(timezone, "now", lambda: moment)
+def at(clock, day: date) -> None:
+    """Stop the clock at 10:00 on the day (clock: time-machine's fixture)."""
+    clock.move_to(timezone.make_aware(datetime.combine(day, time(10))), tick=False)
 
 
 def _client(user) -> Client:
@@ -66,20 +66,21 @@ def _led(agency_name=LEAD_AGENCY):
 
 
 @pytest.fixture
-def cast(monkeypatch):
+def cast(time_machine):
     """Reports of 市农业农村局 at AS_OF: on time (returned once, verified), late, missing."""
+    clock = time_machine
     cast = build_cast(due_on=DUE)
     cast.on_time_task, cast.late_task, cast.missing_task = _led()
-    at(monkeypatch, date(2027, 1, 4))
+    at(clock, date(2027, 1, 4))
     on_time = _submit(cast, cast.on_time_task)
     report_return(report=on_time, by=cast.office, reason="请补充数据")
-    at(monkeypatch, date(2027, 1, 6))
+    at(clock, date(2027, 1, 6))
     on_time.refresh_from_db()
     report_submit(report=on_time, by=cast.lead)
     report_verify(report=on_time, by=cast.office)
-    at(monkeypatch, date(2027, 1, 12))
+    at(clock, date(2027, 1, 12))
     _submit(cast, cast.late_task)
-    at(monkeypatch, AS_OF)
+    at(clock, AS_OF)
     task_escalate(task=cast.missing_task, by=cast.office, kind=Escalation.Kind.URGE,
                   text="请尽快报送", period=cast.period)
     cast.agency = Agency.objects.get(name=LEAD_AGENCY)

@@ -6,7 +6,7 @@ from notifications.models import Notification
 from tests.cast import build_cast
 from workflow import services
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
 def test_an_instruction_notifies_and_the_list_marks_read(client):

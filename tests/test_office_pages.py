@@ -23,7 +23,7 @@ from workflow import services
 from workflow.models import Assignment, Instruction, ProgressReport, ReportingPeriod
 from workflow.workdays import working_days_between
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 Role = StaffProfile.Role
 LEAD = TaskAgency.Role.LEAD

@@ -28,7 +28,7 @@ from tests.cast import build_cast
 from workflow import reminders, services
 from workflow.reminders import ReminderItem
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 State = OutboxMessage.State
 DAY = date(2027, 1, 11)

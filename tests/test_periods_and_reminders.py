@@ -54,7 +54,7 @@ from workflow.workdays import (
     working_days_between,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 D = date
 DUE = D(2026, 3, 6)  # a Friday; the 7th working day before it is 02-26, counting 02-28 (调休)
@@ -680,7 +680,9 @@ def test_the_escalate_form_is_not_offered_to_agencies(cast):
     assert page.status_code == 200 and b'id="escalate-form"' not in page.content
 
 
-def test_the_overdue_page_lists_late_lead_reports_with_a_quick_urge(cast, outbox):
+def test_the_overdue_page_lists_late_lead_reports_with_a_quick_urge(cast, outbox,
+                                                                    time_machine):
+    time_machine.move_to(timezone.make_aware(datetime.combine(D(2026, 3, 12), time(10))))
     Task.objects.filter(pk=cast.task.pk).update(escalation_level=2)
     response = _client(cast.office).get(reverse("workflow:overdue", args=[cast.plan.pk]))
     assert response.status_code == 200

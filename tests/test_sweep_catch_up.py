@@ -15,7 +15,7 @@ from notifications.sweep import reminders_sweep
 from notifications.tasks import flush_outbox, sweep_reminders
 from tests.cast import build_cast
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 THURSDAY = date(2026, 11, 26)

@@ -8,7 +8,7 @@ from tests.cast import build_cast, person
 from workflow import services
 from workflow.models import Assignment, ProgressReport
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
 @pytest.fixture

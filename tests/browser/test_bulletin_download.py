@@ -1,18 +1,22 @@
 """The office generates the period's bulletin (督查通报) in a real browser and downloads the
 .xlsx and the .docx, which open with the right figures."""
+from datetime import datetime, time
+
 import docx
 import openpyxl
 import pytest
+from django.utils import timezone
 
-from tests.bulletin_cast import LEAD_AGENCY, build_bulletin_cast
+from tests.bulletin_cast import AS_OF, LEAD_AGENCY, build_bulletin_cast
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_the_office_generates_and_downloads_the_bulletin(login, live_server, shoot,
-                                                        monkeypatch, tmp_path):
-    cast = build_bulletin_cast(monkeypatch)
-    monkeypatch.undo()  # the browser runs on today's clock: the period is not yet due
+                                                        time_machine, tmp_path):
+    cast = build_bulletin_cast(time_machine)
+    # The browser and the live server share this process's clock: let it run from AS_OF.
+    time_machine.move_to(timezone.make_aware(datetime.combine(AS_OF, time(10))), tick=True)
     office = login("office")
     office.goto(f"{live_server.url}/plans/{cast.plan.pk}/")
     office.click(f"a[href$='/periods/{cast.period.pk}/bulletins/']")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from time_machine import escape_hatch
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -158,7 +159,8 @@ class Worker:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
+            [sys.executable, str(ROOT / "tests" / "e2e" / "clocked_celery.py"), "-A", "config",
+             "worker", "--pool", "solo",
              "--loglevel", "info", "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
         )
@@ -197,6 +199,9 @@ def worker_env(*, broker_url: str, smtp_port: int, **extra) -> dict:
         "DEBUG": "0",
         "SECRET_KEY": "e2e-test-key",
         "PYTHONPATH": str(ROOT),
+        # The worker's clock runs as this process's does (moved by --clock or a test).
+        "DUBAN_TEST_CLOCK_OFFSET": str(time.time() - escape_hatch.time.time()
+                                       if escape_hatch.is_travelling() else 0),
     })
     env.update({k: str(v) for k, v in extra.items()})
     return env

@@ -17,7 +17,7 @@ from tests.e2e.conftest import wait_until, worker_env
 from workflow import services
 from workflow.reminders import due_items
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.dates]
 
 SWEEP_DAY = date(2026, 11, 26)  # a Thursday, a working day; the period is due that day
 EMAILS = {"lead": "lead@nongye.example", "head": "head@nongye.example",
