@@ -30,6 +30,11 @@ NUMBER_FIRST = re.compile(
     rf"(?P<num>\d+)(?P<range>{RANGE})\s*(?P<unit>{UNIT})(?P<tail>以上)?"
     rf"(?P<name>[^,，。;；、\d]{{2,30}})"
 )
+# 年产50发商业火箭、600颗商业卫星的…: a list after a verb, each number its own target.
+NEXT_IN_LIST = re.compile(
+    rf"、\s*(?P<num>\d+)(?P<range>{RANGE})\s*(?P<unit>{UNIT})(?P<tail>以上)?"
+    rf"(?P<name>[^,，。;；、\d的]{{2,30}})"
+)
 LEAD_WORDS = re.compile(
     r"^(?:到\s*\d{4}\s*年(?:底|末)?|力争|确保|实现|全市|全区|全盟|我区|我市|辖区内|其中|并|且|"
     r"达到|使|通过|打造|建成|建设|培育|新增)+"
@@ -47,6 +52,12 @@ def mine_targets(sentences: list[tuple[str, int]], reading: PlanReading) -> None
             if _add(match, text, line, reading):
                 spans.append(match.span())
                 found += 1
+            position = match.end()
+            while following := NEXT_IN_LIST.match(text, position):
+                position = following.end()
+                if _add(following, text, line, reading):
+                    spans.append(following.span())
+                    found += 1
         for match in NAME_FIRST.finditer(text):
             if any(a <= match.start("num") < b for a, b in spans):
                 continue
@@ -72,7 +83,7 @@ def _add(match, text: str, line: int, reading: PlanReading) -> bool:
         return False
     if re.fullmatch(r"[\d.]+", name):
         return False
-    verb = match.group("verb") or ""
+    verb = match.groupdict().get("verb") or ""
     tail = match.groupdict().get("tail") or ""
     span = match.groupdict().get("range") or ""
     unit = match.group("unit")
