@@ -150,7 +150,7 @@ def test_employment_promotion():
     assert agencies(served) == ([], [], ["各有关部门和单位", "各省级人民政府"])
     assert served.lead_groups == ["各有关部门和单位", "各省级人民政府"] and served.needs_assignment
     closing = reading.not_imported[-1]
-    assert (closing.content[:6], closing.reason) == ("从工业企业结", "no_note")
+    assert (closing.content[:6], closing.reason) == ("从工业企业结", "context")
 
 
 def test_incentives_for_localities():

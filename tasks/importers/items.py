@@ -165,10 +165,13 @@ def _item_kind(block: Block, parent: _Heading | None) -> str:
 
 # ---- tasks and the rest ------------------------------------------------------------------------
 
-def _says_something(text: str, noted: bool) -> bool:
-    """A task says something: a sentence, or words with a note. Titles and signatures don't."""
+def _says_something(text: str, noted: bool, lead_in: bool = False) -> bool:
+    """A task says something: a sentence, or words with a note. Titles and signatures don't.
+    lead_in: a line ending in ：(围绕重点工作，做好以下方面：) counts too — not before the
+    first number, where it is the addressee."""
     text = text.strip()
-    return len(text) >= 4 and (noted or any(ch in text for ch in SENTENCE_END))
+    ends = SENTENCE_END + (":：" if lead_in else "")
+    return len(text) >= 4 and (noted or any(ch in text for ch in ends))
 
 
 def _row(item: _Item, text: str, segment: int = 0, note: Note | None = None,
@@ -190,11 +193,16 @@ def _inherited_note(heading: _Heading | None) -> Note | None:
 def _reason(item: _Item, carries_notes: bool) -> str:
     if item.kind == "targets":
         return GOAL
-    if item.kind == "context" or item.preamble:
-        return CONTEXT
+    if item.kind == "context" or item.preamble or _beside_numbered_items(item):
+        return CONTEXT  # opening words, or what leads into or closes numbered items
     if item.kind == "safeguards" and carries_notes:
         return SAFEGUARDS
     return NO_NOTE if carries_notes else CONTEXT
+
+
+def _beside_numbered_items(item: _Item) -> bool:
+    return not item.block.numbered and (
+        item.heading is None or item.heading.numbered_children)
 
 
 def _with_notes(item: _Item, tasks: list, left_out: list) -> None:
@@ -203,7 +211,7 @@ def _with_notes(item: _Item, tasks: list, left_out: list) -> None:
         inherited = _inherited_note(item.heading)
         if inherited is not None and _says_something(item.text, True):
             tasks.append(_row(item, item.text, note=inherited))
-        elif _says_something(item.text, False):
+        elif _says_something(item.text, False, not item.preamble):
             left_out.append(_row(item, item.text, reason=_reason(item, True)))
         return
     start = 0
@@ -228,7 +236,7 @@ def _give_note(row: TaskRow, note: Note) -> None:
 
 def _without_notes(item: _Item, tasks: list, left_out: list) -> None:
     """No notes anywhere: the lowest items of the task chapters are the tasks."""
-    if not _says_something(item.text, False):
+    if not _says_something(item.text, False, not item.preamble):
         return
     lowest = item.block.numbered or (
         item.heading is not None and not item.heading.numbered_children
