@@ -24,6 +24,8 @@ MAX_PAGES = 300  # settings.PLAN_PDF_MAX_PAGES overrides it
 PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,4}[-—–\s]*$|^第\s*\d+\s*页")
 INDENT = 0.8  # of a character's height: more than this right of the margin is an indent
 SHORT_LINE = 1.5  # characters short of the right edge: the last line of a paragraph
+# A short line ending otherwise is a wrap that line-breaking rules (禁则) cut early.
+PARAGRAPH_END = "。！？；：:;!?）)"
 
 
 def at_page(page: int) -> str:
@@ -191,13 +193,15 @@ def _document(layout: _Layout, source_name: str) -> Document:
 
 
 def _margins(lines: list[_Line]) -> tuple[float, float]:
-    """The body's left margin (most lines start there) and right edge."""
+    """The body's left margin (where its lines start, indents and centred titles aside) and
+    right edge."""
     if not lines:
         return 0.0, 0.0
     starts: dict[int, int] = {}
     for line in lines:
         starts[round(line.x0)] = starts.get(round(line.x0), 0) + 1
-    margin = float(max(starts, key=lambda x: (starts[x], -x)))
+    common = [x for x, count in starts.items() if count >= max(2, len(lines) // 20)]
+    margin = float(min(common or starts))
     ends = sorted(line.x1 for line in lines)
     return margin, ends[int(len(ends) * 0.9)]  # a stray long line does not move the edge
 
@@ -207,32 +211,46 @@ def _same_paragraph(previous: _Line, line: _Line, margin: float, right: float) -
     size = line.height
     if numbering(line.text)[0] >= 0:
         return False  # 1. / (一) at the margin: a new item
+    if abs(previous.height - size) > 0.2 * size:
+        return False  # another font size: a title above the text
+    if previous.x0 > margin + 2 * size and previous.x1 < right - 2 * size:
+        return False  # the line above is centred: a title
     if line.x0 > margin + INDENT * size:
         return False  # indented first line, or a centred title
-    if previous.x1 < right - SHORT_LINE * size:
-        return False  # the line above ended early: its paragraph ended
+    if previous.x1 < right - SHORT_LINE * size and previous.text[-1] in PARAGRAPH_END:
+        return False  # the line above ended early on a full stop: its paragraph ended
     if line.page == previous.page and line.top - previous.bottom > 1.2 * size:
         return False  # a wider gap than between the lines of a paragraph
     return True
 
 
 def _continues_table(last: Grid, grid: Grid) -> bool:
-    """A table at the top of a page with the same columns and no header of its own."""
-    return grid.width == last.width and not table_kind(grid)
+    """A table at the top of a page with the same columns, and no header of its own or the
+    first table's header repeated."""
+    if grid.width != last.width or not grid.height:
+        return False
+    return not table_kind(grid) or _repeats_header(last, grid)
+
+
+def _repeats_header(last: Grid, grid: Grid) -> bool:
+    return last.height > 0 and grid.texts(0) == last.texts(0)
 
 
 def _append_rows(document: Document, last: Grid, grid: Grid) -> None:
     builder = GridBuilder()
     _place(builder, last, 0)
-    _place(builder, grid, last.height)
+    skip = 1 if _repeats_header(last, grid) else 0
+    _place(builder, grid, last.height - skip, skip)
     merged = builder.build()
     last.rows, last.width = merged.rows, merged.width
 
 
-def _place(builder: GridBuilder, grid: Grid, offset: int) -> None:
-    """Every cell of grid, with its span, offset rows down."""
+def _place(builder: GridBuilder, grid: Grid, offset: int, skip: int = 0) -> None:
+    """Every cell of grid from row skip on, with its span, offset rows down."""
     spans: dict[tuple[int, int], tuple[int, int]] = {}
     for r, row in enumerate(grid.rows):
+        if r < skip:
+            continue
         for c, cell in enumerate(row):
             r0, c0 = cell.origin
             down, across = spans.get(cell.origin, (1, 1))
