@@ -6,8 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies.models import Agency, AgencyGroup, LeadingGroupMember, StaffProfile
@@ -201,10 +200,11 @@ def _render_preview(request, resolved, name: str):
 
 
 REASONS = {
-    NO_NOTE: _lazy("no responsibility note"),
-    GOAL: _lazy("a goal"),
-    CONTEXT: _lazy("context: background, principles, opening or closing words"),
-    SAFEGUARDS: _lazy("保障措施 without a note: offered, not imported unless you include it"),
+    NO_NOTE: gettext_lazy("no responsibility note"),
+    GOAL: gettext_lazy("a goal"),
+    CONTEXT: gettext_lazy("context: background, principles, opening or closing words"),
+    SAFEGUARDS: gettext_lazy(
+        "保障措施 without a note: offered, not imported unless you include it"),
 }
 
 
