@@ -164,3 +164,19 @@ def test_without_a_rule_the_first_unit_leads_and_the_reading_says_so():
     reading = read_plan_file(text.encode(), "a.txt")
     assert (reading.tasks[0].lead, reading.tasks[0].first_is_lead) == (["市科委"], True)
     assert any("first one listed is read as the lead" in w for w in reading.warnings)
+
+
+def test_notes_in_square_brackets_and_on_a_line_of_their_own():
+    text = """三、重点任务
+（一）建设平台。搭建公共服务平台。【牵头单位：市科委；配合单位：市财政局】
+（二）培育企业。实施专项培育计划。
+责任单位：市经济信息化委、市财政局等部门
+（三）优化环境。完善政策。
+"""
+    reading = read_plan_file(text.encode(), "b.txt")
+    assert [(t.content, t.lead, t.supporting) for t in reading.tasks] == [
+        ("建设平台。搭建公共服务平台。", ["市科委"], ["市财政局"]),
+        ("培育企业。实施专项培育计划。", ["市经济信息化委"], ["市财政局"]),
+    ]
+    assert [(r.content, r.reason) for r in reading.not_imported] == [
+        ("优化环境。完善政策。", "no_note")]

@@ -56,7 +56,7 @@ def split_agency_names(text: str) -> list[str]:
 
 
 # 全国总工会等和各省级人民政府, 商务部等有关部门, 国家发展改革委会同有关部门, 浦东新区等相关区政府
-_JOINED = re.compile(r"等和|和(?=各)|等(?=各|有关|相关|其他|其它)|会同")
+_JOINED = re.compile(r"等和|和(?=各)|等(?=各|有关|相关|其他|其它|部门|单位)|会同")
 
 
 def split_names(text: str) -> list[str]:

@@ -133,12 +133,14 @@ def _starts_block(line: str) -> bool:
 
 def _opens_note(line: str) -> bool:
     """A line that is, or begins, a responsibility note: it belongs to the paragraph above."""
-    if line[:1] not in "(（":
+    if words.NOTE_LABEL.match(line) and len(line) <= 200 and "。" not in line.rstrip("。"):
+        return True  # 责任单位：A、B on a line of its own
+    if line[:1] not in "(（【":
         return False
     inner = line[1:].lstrip()
     if words.NOTE_LABEL.match(inner):
         return True
-    closed = re.match(r"^[(（]([^()（）]{2,200})[)）][。.]?$", line)
+    closed = re.match(r"^[(（【]([^()（）【】]{2,200})[)）】][。.]?$", line)
     return bool(closed and words.CLAUSE_ROLE.search(closed.group(1).rstrip("。 ")))
 
 

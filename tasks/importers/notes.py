@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from . import vocabulary as words
 from .cells import clean, is_collective, looks_like_agency, split_names, split_top_level
 
-_OPEN, _CLOSE = "(（", ")）"
+_OPEN, _CLOSE = "(（【", ")）】"
 MAX_NOTE = 300  # characters inside the brackets: a longer bracket is prose
 MAX_NAME = 40
 _NOT_A_NAME = re.compile(r"[。!?！？]|的|^\d")
@@ -44,9 +44,23 @@ def find_notes(text: str) -> list[Note]:
         if note is not None:
             note.start, note.end = start, end
             notes.append(note)
-    if not notes and (note := _led_by(text)):
+    if not notes and (note := _led_by(text) or _unbracketed(text)):
         notes.append(note)
     return notes
+
+
+def _unbracketed(text: str) -> Note | None:
+    """责任单位：A、B at the end of an item, on a line of its own, without brackets."""
+    for label in reversed(list(words.NOTE_LABEL.finditer(text))):
+        before = text[:label.start()].rstrip()
+        if before and before[-1] not in "。；;.!?！？":
+            continue
+        note = parse_note(text[label.start():])
+        if note is not None and words.NOTE_LABEL.match(note.text):
+            note.start, note.end = label.start(), len(text)
+            return note
+        return None
+    return None
 
 
 def _bracket_spans(text: str) -> list[tuple[int, int]]:

@@ -109,7 +109,7 @@ LED_BY = re.compile(
 )
 # What comes after 等 or 会同 and names nobody in particular: dropped from the list.
 GENERIC_OTHERS = re.compile(
-    r"^(?:其他|其它)?(?:有关|相关)(?:部门|单位|方面)(?:和(?:单位|部门))?$|^有关方面$"
+    r"^(?:其他|其它)?(?:有关|相关)?(?:部门|单位|方面)(?:和(?:单位|部门))?$"
 )
 
 # ---- collectives (agency groups) --------------------------------------------------------------
