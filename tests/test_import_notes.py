@@ -180,3 +180,15 @@ def test_notes_in_square_brackets_and_on_a_line_of_their_own():
     ]
     assert [(r.content, r.reason) for r in reading.not_imported] == [
         ("优化环境。完善政策。", "no_note")]
+
+
+def test_a_labelled_list_that_ends_in_its_role_and_items_numbered_1_bracket():
+    text = """二、主要任务
+1）完善机制。建立联席会议。（责任单位：市发展改革委，市财政局、市商务局按职责分工负责）
+2）加强宣传。开展宣传周。（牵头单位：市委宣传部，配合单位：各区政府）
+"""
+    reading = read_plan_file(text.encode(), "c.txt")
+    assert [(t.content, t.lead, t.supporting, t.groups) for t in reading.tasks] == [
+        ("完善机制。建立联席会议。", ["市发展改革委"], ["市财政局", "市商务局"], []),
+        ("加强宣传。开展宣传周。", ["市委宣传部"], [], ["各区政府"]),
+    ]

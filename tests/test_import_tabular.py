@@ -453,3 +453,15 @@ def test_html_meta_charset_is_honoured():
 def test_html_page_without_tables_is_refused():
     with pytest.raises(PlanImportError, match=r"^空\.html: no task decomposition table"):
         read_html("<p>通知</p>".encode(), "空.html")
+
+
+def test_xlsx_task_table_with_a_column_of_leaders_and_measures_named_举措():
+    book = openpyxl.Workbook()
+    for row in (["序号", "具体举措", "牵头市领导", "牵头单位", "配合单位", "时间进度"],
+                [1, "建设产业园区。", "张三", "市发展改革委", "市财政局", "2025年底前"]):
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    reading = read_xlsx(buffer.getvalue(), "举措.xlsx")
+    assert [(t.content, t.lead, t.supporting, str(t.deadline_on)) for t in reading.tasks] == [
+        ("建设产业园区。", ["市发展改革委"], ["市财政局"], "2025-12-31")]

@@ -274,6 +274,8 @@ def assign_roles(labels: list[str], roles, found: dict[str, int]) -> dict[str, i
         if role in found:
             continue
         for col, label in enumerate(labels):
+            if role in ("lead", "supporting") and words.PEOPLE_HEADER.search(label or ""):
+                continue
             if label and col not in found.values() and re.search(pattern, label):
                 found[role] = col
                 break

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import vocabulary as words
-from .cells import clean, is_collective, looks_like_agency, split_names, split_top_level
+from .cells import clean, is_collective, looks_like_agency, split_agency_names, split_top_level
 
 _OPEN, _CLOSE = "(（【", ")）】"
 MAX_NOTE = 300  # characters inside the brackets: a longer bracket is prose
@@ -102,7 +102,10 @@ def _labelled(inner: str) -> dict[str, list[str]] | None:
     labels = list(words.NOTE_LABEL.finditer(inner))
     for number, label in enumerate(labels):
         end = labels[number + 1].start() if number + 1 < len(labels) else len(inner)
-        names = _names(inner[label.end():end].strip(" ,，;；。"))
+        listed = inner[label.end():end].strip(" ,，;；。")
+        if role := words.CLAUSE_ROLE.search(listed):  # 责任单位:A、B按职责分工负责
+            listed = listed[:role.start()]
+        names = _names(listed)
         if names is None:
             return None
         lists[words.label_role(label.group(1))].extend(names)
@@ -139,7 +142,7 @@ def _names(text: str) -> list[str] | None:
     text = text.strip(" ,，;；。由")
     if not text:
         return []
-    names = split_names(text)
+    names = split_agency_names(text)
     if not names or any(len(n) > MAX_NAME or _NOT_A_NAME.search(n) for n in names):
         return None
     return names

@@ -21,13 +21,17 @@ AGENCY_WORDS = re.compile(rf"{LEAD_WORDS}|{RESPONSIBLE_WORDS}|{SUPPORTING_WORDS}
 # ---- table headers ----------------------------------------------------------------------------
 
 SEQ_HEADER = r"序号|编号"
-DEADLINE_HEADER = r"时限|时间节点|完成时间|完成期限|时间安排|进度安排"
+DEADLINE_HEADER = r"时限|时间节点|完成时间|完成期限|时间安排|进度安排|时间进度|进度要求"
 # Most specific first: with 重点任务 | 具体措施, the second holds the tasks and the first is
 # a category column.
 CONTENT_HEADER_WORDS = (
     "主要工作内容", "工作内容", "任务内容", "具体任务", "工作措施", "具体措施", "主要措施",
-    "工作任务", "重点任务", "主要任务", "任务", "措施", "内容",
+    "具体举措", "主要举措", "工作举措", "任务举措", "具体工作", "工作事项", "任务事项",
+    "任务名称", "工作要点", "重点工作", "主要内容", "工作任务", "重点任务", "主要任务", "任务",
+    "措施", "举措", "内容",
 )
+# A column of people, not agencies, even when its header says 牵头 or 责任 (牵头市领导).
+PEOPLE_HEADER = re.compile(r"领导|负责人|联系人|电话|责任人")
 TASK_TABLE_ROLES = (("seq", SEQ_HEADER), ("lead", LEAD_WORDS))
 # Without a 牵头 column, a 责任单位 column names the agencies answerable: they are the leads.
 LONE_LEAD_ROLE = (("lead", r"责任|负责|主责"),)
