@@ -155,3 +155,18 @@ def test_targets_in_running_text_stay_suggestions_with_a_warning():
     reading = read_plan_file(text.encode(), "目标.txt")
     assert [(i.name, i.target) for i in reading.indicators][:1] == [("专利拥有量", 5000)]
     assert any("from sentences" in w for w in reading.warnings)
+
+
+def test_a_zhuanlan_with_category_rows_and_a_column_the_importer_does_not_use():
+    cells = ["指标", "2020年", "2025年", "年均/累计", "属性",
+             "经济发展",
+             "地区生产总值增长（%）", "2.3", "6左右", "年均", "预期性",
+             "全员劳动生产率增长（%）", "2.5", ">6", "年均", "预期性",
+             "民生福祉",
+             "城镇新增就业（万人）", "[62]", "[60]", "累计", "预期性"]
+    reading = read_plan_file("\n\n".join(cells).encode(), "分类.txt")
+    assert [(i.category, i.name, i.unit, i.target, i.attribute) for i in reading.indicators] == [
+        ("经济发展", "地区生产总值增长", "%", Decimal("6"), "expected"),
+        ("经济发展", "全员劳动生产率增长", "%", Decimal("6"), "expected"),
+        ("民生福祉", "城镇新增就业", "万人", Decimal("60"), "expected"),
+    ]

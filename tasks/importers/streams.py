@@ -105,6 +105,8 @@ def header_word(text: str) -> str | None:
             return role
     if words.PERIOD_HEADER.search(word) and len(word) <= 8:
         return "period"
+    if words.OTHER_HEADER.fullmatch(word):
+        return "other"
     return None
 
 
@@ -319,6 +321,7 @@ def _next_agency_column(filled: list[str], blank_after_content: bool) -> str | N
 # When a row has fewer cells than columns, these may be the missing ones (a cell spanning rows),
 # most likely first.
 SPANNING = ("category", "target", "lead", "attribute", "unit", "baseline")
+HEADING = "heading"  # a row that is one cell across the table: a category
 
 
 def _indicator_grid(header: list[Cell], period_labels: list[str], columns: dict[str, int],
@@ -337,6 +340,9 @@ def _indicator_grid(header: list[Cell], period_labels: list[str], columns: dict[
     row_lines = [header[0].line]
     for number, (values, line) in enumerate(rows, start=1):
         row_lines.append(line)
+        if HEADING in values:
+            builder.place(number, 0, values[HEADING], 1, len(roles))
+            continue
         for col, role in enumerate(roles):
             if role in values:
                 builder.place(number, col, values[role])
@@ -406,7 +412,11 @@ def _rows_by_anchor(roles: list[str], data: list[Cell]) -> list[tuple[dict[str, 
     rows = []
     for chunk in chunks:
         if len(chunk) < 2:
-            continue  # a category or a note on its own: the next row carries the category
+            continue  # a lone cell at the end: a note
+        extra = len(chunk) - len(roles)
+        if extra > 0:  # a category written on a row of its own before the row
+            rows.append(({HEADING: chunk[extra - 1].text}, chunk[extra - 1].line))
+            chunk = chunk[extra:]
         rows.append((_fit(roles, chunk), chunk[0].line))
     return rows
 

@@ -52,6 +52,8 @@ INDICATOR_TABLE_ROLES = (
 # A column headed by a year or a five-year plan's end (2020年, 十四五末) holds values: the later
 # one the target, the earlier the baseline.
 PERIOD_HEADER = re.compile(r"((?:19|20)\d\d)\s*年|十([一二三四五六七八九])五")
+# Other columns a header may have: known, so that the header is read whole.
+OTHER_HEADER = re.compile(r"备注|说明|年均(?:增长)?(?:/|／)?累计|年均|累计|指标性质|责任领导")
 # Labels under a baseline/target header, on a row of their own (十三五末 | 十四五末).
 PERIOD_LABEL = re.compile(r"^(十[一二三四五六七八九]五末|\d{4}\s*年(末|底)?|基期|现状|规划期末)$")
 
