@@ -96,18 +96,13 @@ def _agency_names(reading: PlanReading) -> list[str]:
     return names + [n for i in reading.indicators for n in i.lead]
 
 
-def _target_sentences(document: Document, reading: PlanReading) -> list[tuple[str, int]]:
+def _target_sentences(document: Document, reading: PlanReading) -> list[tuple[str, str]]:
     """The plan's goals; without a goals chapter, any sentence that sets a year's goal."""
-    goals = [(row.content, _line(row)) for row in reading.not_imported if row.reason == GOAL]
+    goals = [(row.content, row.source) for row in reading.not_imported if row.reason == GOAL]
     if goals:
         return goals
-    return [(block.text, block.line) for block in document.paragraphs()
+    return [(block.text, document.locate(block.line)) for block in document.paragraphs()
             if re.search(r"到\s*20\d\d\s*年", block.text)]
-
-
-def _line(row: TaskRow) -> int:
-    match = re.search(r"\d+", row.source)
-    return int(match.group()) if match else 0
 
 
 # ---- lists without chapters: 五大重点任务 with bullets, 十大专项工程 with their items ---------

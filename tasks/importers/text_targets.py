@@ -10,7 +10,7 @@ import re
 from django.utils.translation import ngettext
 
 from .cells import parse_comparator, parse_number
-from .reading import IndicatorRow, PlanReading, at_line
+from .reading import IndicatorRow, PlanReading
 
 UNIT = r"万亿元|亿元|万元|万亩|万件|万家|件|家|个|人|颗|发|%|项|座|所|次|分"
 VERB = (
@@ -43,25 +43,26 @@ TRAIL_WORDS = re.compile(r"(?:力争|进一步|累计|将|要|均|上)+$")
 NOT_A_TARGET = re.compile(r"原有|现有|已有|较\d|\d{4}年|同比|十三五")
 
 
-def mine_targets(sentences: list[tuple[str, int]], reading: PlanReading) -> None:
-    """Add an indicator for every target phrase in the given (text, line) sentences."""
+def mine_targets(sentences: list[tuple[str, str]], reading: PlanReading) -> None:
+    """Add an indicator for every target phrase in the given (text, where) sentences; where is
+    the sentence's place as the user finds it (第 12 行, 第 3 页)."""
     found = 0
-    for text, line in sentences:
+    for text, where in sentences:
         spans: list[tuple[int, int]] = []
         for match in NUMBER_FIRST.finditer(text):
-            if _add(match, text, line, reading):
+            if _add(match, text, where, reading):
                 spans.append(match.span())
                 found += 1
             position = match.end()
             while following := NEXT_IN_LIST.match(text, position):
                 position = following.end()
-                if _add(following, text, line, reading):
+                if _add(following, text, where, reading):
                     spans.append(following.span())
                     found += 1
         for match in NAME_FIRST.finditer(text):
             if any(a <= match.start("num") < b for a, b in spans):
                 continue
-            if _add(match, text, line, reading):
+            if _add(match, text, where, reading):
                 found += 1
     if found:
         reading.warn(ngettext(
@@ -71,7 +72,7 @@ def mine_targets(sentences: list[tuple[str, int]], reading: PlanReading) -> None
         ) % {"count": found})
 
 
-def _add(match, text: str, line: int, reading: PlanReading) -> bool:
+def _add(match, text: str, where: str, reading: PlanReading) -> bool:
     # Drop what leads up to the name: '《规划》提出到2025年…', '力争', '全市'…
     name = re.sub(r"^.*(?:到\s*\d{4}\s*年(?:底|末)?|提出|要求)", "", match.group("name").strip())
     name = TRAIL_WORDS.sub("", LEAD_WORDS.sub("", name.strip(" \"“”'"))).strip()
@@ -96,6 +97,6 @@ def _add(match, text: str, line: int, reading: PlanReading) -> bool:
         comparator=parse_comparator(tail) or ("gt" if verb in ("突破", "超过", "超") else "")
         or ("ge" if span else ""),
         target_kind="cumulative" if "累计" in text[max(0, match.start() - 4):match.end()] else "",
-        source=at_line(line),
+        source=where,
     ))
     return True
