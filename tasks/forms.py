@@ -11,7 +11,8 @@ from .importers import SUPPORTED_EXTENSIONS
 class PlanUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Plan file"),
-        help_text=_("A .docx, .xlsx, .html or text file with the plan and its task table."),
+        help_text=_("A .docx, .xlsx, .html, text or PDF (with its text, not a scan) file with "
+                    "the plan."),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(SUPPORTED_EXTENSIONS)}),
     )
     title = forms.CharField(

@@ -1,4 +1,5 @@
 """Plans (规划/工作方案), their sections, tasks and indicators."""
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -344,3 +345,42 @@ class IndicatorLead(models.Model):
 
     def __str__(self):
         return str(self.agency)
+
+
+class ImportCorrection(models.Model):
+    """What the office changed in the import preview against what the importer read: the
+    plan keeps them, so a reading's mistakes can be found and the importer taught."""
+
+    class Kind(models.TextChoices):
+        INCLUDED = "included", _("Included an item the reading left out")
+        EXCLUDED = "excluded", _("Left out an item the reading took as a task")
+        LEAD = "lead", _("Changed the lead agencies")
+        SUPPORTING = "supporting", _("Changed the supporting agencies")
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE,
+        related_name="import_corrections",
+    )
+    # None for an item left out, or a task deleted since.
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="import_corrections",
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    source_ref = models.CharField(_("where in the source"), max_length=100, blank=True)
+    item = models.CharField(_("item"), max_length=200, help_text=_("The start of its text."))
+    read = models.JSONField(_("as read"), default=list, blank=True)
+    corrected = models.JSONField(_("as corrected"), default=list, blank=True)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("made by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    made_at = models.DateTimeField(_("made at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("import correction")
+        verbose_name_plural = _("import corrections")
+        ordering = ["plan", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.item[:30]}"

@@ -31,9 +31,20 @@ from agencies.resolution import (
 from agencies.services import agency_create, alias_remember
 
 from .importers import PlanReading, read_plan_file
+from .importers.corrections import Correction, RowEdit, apply_edits, edited_names
 from .importers.meta import period_of
 from .importers.reading import TaskRow
-from .models import Indicator, IndicatorLead, Plan, Section, Target, Task, TaskAgency, TaskGroup
+from .models import (
+    ImportCorrection,
+    Indicator,
+    IndicatorLead,
+    Plan,
+    Section,
+    Target,
+    Task,
+    TaskAgency,
+    TaskGroup,
+)
 
 log = logging.getLogger("duban.import")
 
@@ -48,6 +59,7 @@ class ResolvedTask:
     lead: list[str]
     supporting: list[str]
     groups: list[str]
+    lead_groups: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -60,6 +72,8 @@ class ResolvedPlan:
     places: list[str]
     level: str
     tasks: list[ResolvedTask] = field(default_factory=list)
+    # What the office changed in the preview, against what was read (ImportCorrection rows).
+    corrections: list[Correction] = field(default_factory=list)
     existing: Plan | None = None
 
     @property
@@ -67,8 +81,12 @@ class ResolvedPlan:
         return self.reading.warnings
 
 
-def resolve_plan(*, data: bytes, source_name: str, title: str | None = None) -> ResolvedPlan:
-    """Read the file and resolve its agency names; writes nothing."""
+def resolve_plan(*, data: bytes, source_name: str, title: str | None = None,
+                 edits: dict[int, RowEdit] | None = None) -> ResolvedPlan:
+    """Read the file, apply the office's corrections, resolve agency names; writes nothing.
+
+    edits: what the preview's rows say, by item position (the reading's TaskRow.position).
+    """
     reading = read_plan_file(data, source_name)
     if title:
         reading.meta.title = title
@@ -79,8 +97,16 @@ def resolve_plan(*, data: bytes, source_name: str, title: str | None = None) -> 
     if title and not reading.meta.period_start:
         reading.meta.period_start, reading.meta.period_end = period_of(title, "")
     places, level = _places(reading), own_level(reading.meta.issuer, reading.meta.title)
-    resolution = AgencyDirectory(places, level).resolve_all(_raw_agency_names(reading))
+    directory = AgencyDirectory(places, level)
+    corrections = []
+    if edits:
+        # The office's names are compared with the reading's by canonical name, then the
+        # corrected reading is resolved alone: a name the office removed is not created.
+        names = directory.resolve_all(_raw_agency_names(reading) + edited_names(edits))
+        corrections = apply_edits(reading, edits, canonical_of(names))
+    resolution = directory.resolve_all(_raw_agency_names(reading))
     resolved = ResolvedPlan(reading, sha256_of(data), resolution, places, level)
+    resolved.corrections = corrections
     resolved.tasks = [_resolve_task(row, resolution, reading) for row in reading.tasks]
     resolved.existing = Plan.objects.filter(source_sha256=resolved.sha256).first()
     if resolved.existing:
@@ -92,6 +118,14 @@ def resolve_plan(*, data: bytes, source_name: str, title: str | None = None) -> 
             }
         )
     return resolved
+
+
+def canonical_of(resolution: Resolution):
+    """A name's canonical spelling; a name the resolution never met is its own."""
+    def canonical(name: str) -> str:
+        match = resolution.matches.get(name)
+        return match.canonical if match else name
+    return canonical
 
 
 def _places(reading: PlanReading) -> list[str]:
@@ -122,7 +156,9 @@ def _resolve_task(row: TaskRow, resolution: Resolution, reading: PlanReading) ->
                          % {"where": row.source, "name": name})
         else:
             supporting.append(name)
-    return ResolvedTask(row, lead, supporting, list(dict.fromkeys(row.groups)))
+    groups = list(dict.fromkeys(row.groups))
+    return ResolvedTask(row, lead, supporting, groups,
+                        [g for g in groups if g in row.lead_groups])
 
 
 def task_sync_needs_lead(*, task: Task) -> None:
@@ -167,6 +203,15 @@ def preview_dict(resolved: ResolvedPlan) -> dict:
             }
             for t in resolved.tasks
         ],
+        "not_imported": [
+            {
+                "section": reading.section_path(row.section),
+                "text": row.content[:NOT_IMPORTED_TEXT],
+                "reason": row.reason,
+                "source": row.source or None,
+            }
+            for row in reading.not_imported
+        ],
         "indicators": [_indicator_dict(i, reading, resolution) for i in reading.indicators],
         "leading_group": _leading_group_dict(reading, resolution),
         "agencies": {
@@ -178,6 +223,9 @@ def preview_dict(resolved: ResolvedPlan) -> dict:
         },
         "warnings": list(reading.warnings),
     }
+
+
+NOT_IMPORTED_TEXT = 60  # the start of a left-out item's text, enough to find it in the source
 
 
 def _iso(value) -> str | None:
@@ -243,17 +291,20 @@ class ImportOutcome:
 
 
 def plan_import(*, data: bytes, source_name: str, title: str | None = None,
-                office_agency_id: int | None = None) -> ImportOutcome:
+                office_agency_id: int | None = None, edits: dict[int, RowEdit] | None = None,
+                by=None) -> ImportOutcome:
     """Import a plan file in one transaction; the same bytes a second time change nothing.
 
     The office is the leading group's office when the plan names one, else the importing
     user's agency (office_agency_id); its office staff may then dispatch and supervise.
+    edits: the preview's rows as the office left them; what is imported is exactly that, and
+    each change against the reading is recorded (ImportCorrection), by whom.
     """
-    resolved = resolve_plan(data=data, source_name=source_name, title=title)
+    resolved = resolve_plan(data=data, source_name=source_name, title=title, edits=edits)
     if resolved.existing:
         return ImportOutcome(resolved.existing, False, resolved)
     with transaction.atomic():
-        plan = _write_plan(resolved, data, source_name)
+        plan = _write_plan(resolved, data, source_name, by)
         if plan.office_agency_id is None and office_agency_id:
             Plan.objects.filter(pk=plan.pk).update(office_agency_id=office_agency_id)
             plan.office_agency_id = office_agency_id
@@ -266,7 +317,7 @@ def plan_import(*, data: bytes, source_name: str, title: str | None = None,
     return ImportOutcome(plan, True, resolved)
 
 
-def _write_plan(resolved: ResolvedPlan, data: bytes, source_name: str) -> Plan:
+def _write_plan(resolved: ResolvedPlan, data: bytes, source_name: str, by=None) -> Plan:
     reading = resolved.reading
     agency_ids = _write_agencies(resolved)
     meta = reading.meta
@@ -282,10 +333,11 @@ def _write_plan(resolved: ResolvedPlan, data: bytes, source_name: str) -> Plan:
         plan.save()
         groups = _write_groups(resolved, agency_ids)
         sections = _write_sections(plan, reading)
-        _write_tasks(plan, resolved, sections, agency_ids, groups)
+        tasks = _write_tasks(plan, resolved, sections, agency_ids, groups)
         _write_indicators(plan, reading, resolved.resolution, agency_ids)
         _write_leading_group(plan, reading, resolved.resolution, agency_ids)
         _link_indicators(plan)
+        _write_corrections(plan, resolved, tasks, by)
     except Exception:
         plan.source_file.delete(save=False)
         raise
@@ -345,7 +397,9 @@ def _write_sections(plan: Plan, reading: PlanReading) -> list[Section]:
     return sections
 
 
-def _write_tasks(plan, resolved: ResolvedPlan, sections, agency_ids, groups) -> None:
+def _write_tasks(plan, resolved: ResolvedPlan, sections, agency_ids, groups) -> dict[int, Task]:
+    """The tasks, by their item's position in the reading."""
+    written = {}
     for order, item in enumerate(resolved.tasks):
         row = item.row
         task = Task.objects.create(
@@ -362,9 +416,26 @@ def _write_tasks(plan, resolved: ResolvedPlan, sections, agency_ids, groups) -> 
         ]
         TaskAgency.objects.bulk_create(links)
         TaskGroup.objects.bulk_create([
-            TaskGroup(task=task, group=groups[name], order=position)
+            TaskGroup(task=task, group=groups[name], order=position,
+                      role=TaskAgency.Role.LEAD if name in item.lead_groups
+                      else TaskAgency.Role.SUPPORTING)
             for position, name in enumerate(item.groups)
         ])
+        written[row.position] = task
+    return written
+
+
+def _write_corrections(plan: Plan, resolved: ResolvedPlan, tasks: dict[int, Task], by) -> None:
+    """The office's changes to the reading, kept with the plan."""
+    ImportCorrection.objects.bulk_create([
+        ImportCorrection(
+            plan=plan, task=tasks.get(correction.position), kind=correction.kind,
+            source_ref=correction.source[:100], item=correction.item[:200],
+            read=correction.read, corrected=correction.corrected,
+            made_by=by if getattr(by, "pk", None) else None,
+        )
+        for correction in resolved.corrections
+    ])
 
 
 def _write_indicators(plan, reading: PlanReading, resolution, agency_ids) -> None:

@@ -1,22 +1,26 @@
 """Plan pages: list and detail (the office and leaders), import (upload → preview → confirm:
 the office)."""
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from agencies.models import AgencyGroup, LeadingGroupMember, StaffProfile
+from agencies.models import Agency, AgencyGroup, LeadingGroupMember, StaffProfile
 from workflow.models import ReportingPeriod
 from workflow.selectors import plans_readable_by
 
 from . import selectors
 from .forms import PlanUploadForm
 from .importers import PlanImportError
+from .importers.corrections import RowEdit, assign_to_rows, names_typed, shown_names
+from .importers.reading import CONTEXT, GOAL, NO_NOTE, SAFEGUARDS
 from .models import Indicator, Plan, Target, may_supervise
 from .permissions import is_office, office_required, plans_reader_required
-from .services import plan_import, preview_dict, resolve_plan
+from .services import canonical_of, plan_import, preview_dict, resolve_plan
 from .uploads import (
     PendingUploadMissing,
     pending_upload_delete,
@@ -95,15 +99,15 @@ def plan_import_upload(request):
                 request.session[PENDING_SESSION_KEY] = {
                     "sha256": sha256, "name": upload.name, "title": title or "",
                 }
-            context = _preview_context(preview_dict(resolved))
-            context.update(existing=resolved.existing, sha256=resolved.sha256, name=upload.name)
-            return render(request, "tasks/plan_import_preview.html", context)
+            return _render_preview(request, resolved, upload.name)
     return render(request, "tasks/plan_import.html", {"form": form})
 
 
 @office_required
 @require_POST
 def plan_import_confirm(request):
+    """The preview's form: 'apply' shows the preview again with the office's changes (and a
+    lead given to the selected rows); 'confirm' imports exactly what the preview shows."""
     pending = request.session.get(PENDING_SESSION_KEY)
     if not pending:
         messages.error(request, _("There is no uploaded plan waiting to be imported."))
@@ -113,11 +117,19 @@ def plan_import_confirm(request):
         messages.error(request, _("This preview is out of date: upload the file again."))
         return redirect("plans:import")
     sha256, name = pending["sha256"], pending["name"]
+    action = request.POST.get("action", "confirm")
+    edits = edits_from_form(request.POST)
     try:
         data = pending_upload_read(sha256=sha256, source_name=name)
+        if action != "confirm":
+            edits = _bulk(request.POST, edits, action)
+            resolved = resolve_plan(data=data, source_name=name, title=pending["title"] or None,
+                                    edits=edits)
+            return _render_preview(request, resolved, name)
         profile = getattr(request.user, "profile", None)
         outcome = plan_import(data=data, source_name=name, title=pending["title"] or None,
-                              office_agency_id=profile.agency_id if profile else None)
+                              office_agency_id=profile.agency_id if profile else None,
+                              edits=edits, by=request.user)
     except PendingUploadMissing:
         del request.session[PENDING_SESSION_KEY]
         existing = Plan.objects.filter(source_sha256=sha256).first()
@@ -134,10 +146,102 @@ def plan_import_confirm(request):
     plan = outcome.plan
     if outcome.created:
         messages.success(request, _("Imported “%(title)s”.") % {"title": plan.title})
+        if outcome.resolved.corrections:
+            messages.info(request, ngettext(
+                "%(count)d correction to the reading was recorded with the plan.",
+                "%(count)d corrections to the reading were recorded with the plan.",
+                len(outcome.resolved.corrections)) % {"count": len(outcome.resolved.corrections)})
     else:
         messages.info(request, _("This file was already imported as “%(title)s”.")
                       % {"title": plan.title})
     return redirect("plans:detail", pk=plan.pk)
+
+
+# ---- the editable preview --------------------------------------------------------------------
+
+def edits_from_form(post) -> dict[int, RowEdit] | None:
+    """The preview's rows as posted: 'rows' lists them; a row left out has no name fields.
+    None when the form carried no rows (a confirmation of the reading as it is)."""
+    keys = [int(k) for k in post.get("rows", "").split(",") if k.strip().isdigit()]
+    if not keys:
+        return None
+    included = set(post.getlist("include"))
+    edits = {}
+    for key in keys:
+        lead, supporting = post.get(f"lead-{key}"), post.get(f"supporting-{key}")
+        edits[key] = RowEdit(
+            key, str(key) in included,
+            None if lead is None else names_typed(lead),
+            None if supporting is None else names_typed(supporting),
+        )
+    return edits
+
+
+def _bulk(post, edits: dict[int, RowEdit] | None, action: str) -> dict[int, RowEdit] | None:
+    """'bulk-lead' / 'bulk-colead': the agency typed above the table for every selected row."""
+    names = names_typed(post.get("bulk_name", ""))
+    selected = [int(k) for k in post.getlist("select") if k.isdigit()]
+    if action not in ("bulk-lead", "bulk-colead") or not names or not selected:
+        return edits
+    return assign_to_rows(edits or {}, selected, names[0], co_lead=action == "bulk-colead")
+
+
+def _render_preview(request, resolved, name: str):
+    context = _preview_context(preview_dict(resolved))
+    context.update(
+        existing=resolved.existing, sha256=resolved.sha256, name=name,
+        rows=_preview_rows(resolved), corrections=resolved.corrections,
+        agency_names=_agency_names(resolved),
+    )
+    context["counts"]["not_imported"] = len(resolved.reading.not_imported)
+    context["editable"] = _editable(len(context["rows"]))
+    context["row_keys"] = ",".join(str(row["key"]) for row in context["rows"])
+    return render(request, "tasks/plan_import_preview.html", context)
+
+
+REASONS = {
+    NO_NOTE: gettext_lazy("no responsibility note"),
+    GOAL: gettext_lazy("a goal"),
+    CONTEXT: gettext_lazy("context: background, principles, opening or closing words"),
+    SAFEGUARDS: gettext_lazy(
+        "保障措施 without a note: offered, not imported unless you include it"),
+}
+
+
+def _preview_rows(resolved) -> list[dict]:
+    """Every item of the plan, imported or not, in document order, as the form edits it."""
+    reading = resolved.reading
+    canonical = canonical_of(resolved.resolution)
+    imported = {id(row) for row in reading.tasks}
+    titles = {index: section.title for index, section in enumerate(reading.sections)}
+    rows = []
+    for row in sorted(reading.tasks + reading.not_imported, key=lambda r: r.position):
+        lead, supporting = shown_names(row, canonical)
+        rows.append({
+            "key": row.position, "included": id(row) in imported, "content": row.content,
+            "section": reading.section_path(row.section),
+            "section_title": titles.get(row.section, ""), "source": row.source,
+            "reason": REASONS.get(row.reason, ""), "lead": "、".join(lead),
+            "supporting": "、".join(supporting), "needs_lead": not row.lead,
+            "note": row.note, "first_is_lead": row.first_is_lead,
+            "deadline": row.deadline_text,
+        })
+    return rows
+
+
+def _agency_names(resolved) -> list[str]:
+    """For the name fields' <datalist>: the agencies duban knows and the document's names."""
+    known = list(Agency.objects.order_by("name").values_list("name", flat=True))
+    reading = resolved.reading
+    own = resolved.resolution.matched() + resolved.resolution.new()
+    groups = [g for row in reading.tasks + reading.not_imported for g in row.groups]
+    return list(dict.fromkeys(own + groups + known))
+
+
+def _editable(row_count: int) -> bool:
+    """Each row posts up to four fields; Django refuses a form with more than its limit."""
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    return limit is None or row_count * 4 + 20 <= limit
 
 
 def _preview_context(preview: dict) -> dict:

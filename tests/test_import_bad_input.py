@@ -1,5 +1,6 @@
 """Bad input: a clear error naming the file and the line or cell, and nothing written."""
 import io
+import zipfile
 
 import openpyxl
 import pytest
@@ -29,9 +30,26 @@ def xlsx_bytes():
     return buffer.getvalue()
 
 
-def test_unknown_format(tmp_path):
+def test_unreadable_pdf(tmp_path):
     message = import_file(tmp_path, "plan.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     assert "plan.pdf" in message and "PDF" in message
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, settings):
+    settings.PLAN_UPLOAD_MAX_BYTES = 100
+    message = import_file(tmp_path, "big.txt", "一、主要任务\n".encode() * 20)
+    assert "big.txt" in message and "100" in message
+
+
+def test_a_zip_that_unpacks_too_far_is_not_opened(tmp_path, monkeypatch):
+    from tasks import importers
+
+    monkeypatch.setattr(importers, "MAX_UNZIPPED_BYTES", 1000)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", "0" * 5000)
+    message = import_file(tmp_path, "bomb.docx", buffer.getvalue())
+    assert "bomb.docx" in message and "not opened" in message
 
 
 def test_an_unsupported_extension(tmp_path):

@@ -43,3 +43,31 @@ def test_pages_are_chinese_whatever_the_browser_asks_for(client):
     page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     html = page.content.decode()
     assert 'lang="zh-hans"' in html and "登录" in html and "Log in" not in html
+
+
+def test_notes_without_a_lead_and_pdf_scans_are_told_in_chinese():
+    from tasks.importers import PlanImportError, read_plan_file
+    from tests.importers.pdfs import scanned_pdf
+
+    preview = services.plan_preview(data=seed_bytes("003"), source_name=seed_path("003").name)
+    assert "有 5 处责任单位标注未写明牵头单位:已按排在第一位的单位为牵头单位读取,请核对" in (
+        preview["warnings"])
+    with pytest.raises(PlanImportError, match=r"^扫描\.pdf:该 PDF 没有文字层"):
+        read_plan_file(scanned_pdf(), "扫描.pdf")
+
+
+def test_the_editable_preview_is_in_chinese(client, django_user_model):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from agencies.models import Agency, StaffProfile
+    from workflow.services import staff_profile_save
+
+    user = django_user_model.objects.create_user("clerk", password="x")
+    staff_profile_save(user=user, agency=Agency.objects.create(name="区市场监管局"),
+                       role=StaffProfile.Role.OFFICE_STAFF)
+    client.force_login(user)
+    page = client.post("/plans/import/", {"file": SimpleUploadedFile(
+        seed_path("003").name, seed_bytes("003"))}).content.decode()
+    for words in ("未导入", "应用修改", "设为选中条目的牵头单位", "未标注责任单位的保障措施",
+                  "背景性内容", "确认导入"):
+        assert words in page, words

@@ -32,7 +32,8 @@ def run(*args):
         ("000", None, 2, 12, 8, 0),
         ("001", None, 21, 43, 23, 29),
         ("002", TITLE_002, 29, 49, 8, 0),
-        ("003", None, 2, 12, 6, 0),
+        # 003: the six 保障措施 paragraphs carry no note: offered, not imported (issue 14)
+        ("003", None, 2, 6, 6, 0),
         ("004", None, 12, 38, 1, 0),
     ],
 )
@@ -152,8 +153,10 @@ def test_dry_run_json_is_one_object_and_writes_nothing():
     out, _ = run(str(seed_path("001")), "--dry-run", "--json")
     reading = json.loads(out)
     assert set(reading) == {
-        "plan", "sections", "tasks", "indicators", "leading_group", "agencies", "warnings"
+        "plan", "sections", "tasks", "not_imported", "indicators", "leading_group", "agencies",
+        "warnings",
     }
+    assert reading["not_imported"] == []  # a task table gives every task
     assert reading["plan"] == {
         "title": "遵义市国家知识产权强市建设试点城市工作方案", "issuer": "遵义市人民政府",
         "doc_number": None, "issued_on": "2022-10-21", "period_start": "2022-07-01",
@@ -186,7 +189,8 @@ def test_dry_run_of_an_imported_file_still_reads_it_and_warns():
 
 def test_plain_output_summarises(capsys):
     out, err = run(str(seed_path("003")))
-    assert "tasks: 12 (6 need a lead agency)" in out
+    assert "tasks: 6 (0 need a lead agency)" in out
+    assert "not imported: 13" in out
     assert "imported as plan #" in err
 
 

@@ -5,8 +5,8 @@
     附件2 has 23 indicators; 附件1 has 1 组长, 2 副组长 and 26 成员 = 29.
 002 阿拉善盟: chapters 三–九 with 5+3+2+2+2+5+3 sub-sections → 29 sections; paragraphs under
     them 10+8+6+2+5+11+7 = 49 tasks; 专栏1 has 8 indicators.
-003 槐荫区: 三、重点任务 (一)–(六) with notes and 四、保障措施 (一)–(六) → 2 sections, 12 tasks;
-    二、工作目标 → 6 targets.
+003 槐荫区: 三、重点任务 (一)–(六) with notes → 6 tasks; 四、保障措施 (一)–(六) have no note:
+    offered, not imported (issue 14), still a section → 2 sections; 二、工作目标 → 6 targets.
 004 重庆市: 五大重点任务 (5) and 十大重点专项工程 with 3+4+3+4+5+3+4+2+2+3 = 33 items → 12 sections,
     38 tasks; one quantitative target (服务业营业收入 10亿元).
 """
@@ -183,7 +183,7 @@ def test_seed_002_counts_and_rows():
 def test_seed_003_notes_give_the_agencies():
     reading = read("003")
     assert [s.title for s in reading.sections] == ["重点任务", "保障措施"]
-    assert len(reading.tasks) == 12
+    assert len(reading.tasks) == 6
     first = reading.tasks[0]
     assert first.content.startswith("建设中国地理标志产业大厦。")
     assert not first.content.endswith(")")
@@ -191,7 +191,14 @@ def test_seed_003_notes_give_the_agencies():
     assert first.supporting == ["区工业和信息化局", "区财政局", "区农业农村局", "区商务局"]
     assert (reading.tasks[4].lead, reading.tasks[4].supporting) == (["区市场监管局"], [])
     assert reading.tasks[5].supporting[:3] == ["区法院", "区检察院", "区公安分局"]
-    assert [t.needs_assignment for t in reading.tasks] == [False] * 6 + [True] * 6
+    assert not any(t.needs_assignment for t in reading.tasks)
+    offered = [r for r in reading.not_imported if r.reason == "safeguards"]
+    assert [r.content.split("。")[0] for r in offered] == [
+        "完善知识产权管理体系", "完善知识产权投入支撑体系", "完善知识产权考核评估体系",
+        "加强知识产权人才队伍建设", "健全区域知识产权保护体系", "全面加强知识产权宣传培训"]
+    assert all(reading.sections[r.section].title == "保障措施" for r in offered)
+    # the note names no lead: the first unit is read as lead, and the reading says so
+    assert any("first one listed is read as the lead" in w for w in reading.warnings)
     meta = reading.meta
     assert meta.title == "槐荫区建设国家知识产权强县示范区工作方案(2022—2025年)"
     assert meta.doc_number == "济槐政字〔2022〕16号"

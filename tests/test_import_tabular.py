@@ -3,8 +3,6 @@
 Pure reading tests: the files are built here, nothing touches the database.
 """
 import io
-import sys
-import types
 import zipfile
 from datetime import date
 from decimal import Decimal
@@ -14,8 +12,9 @@ import openpyxl
 import pytest
 from django.utils import translation
 
+from tasks.importers.document import TableBlock
 from tasks.importers.reading import PlanImportError
-from tasks.importers.tabular import read_docx, read_html, read_xlsx
+from tasks.importers.tabular import docx_document, html_document, read_docx, read_html, read_xlsx
 
 LEAD_IP = "市市场监管局(市知识产权局)"
 COUNTIES = "各县(市、区)人民政府"
@@ -24,18 +23,10 @@ MEMBERS = "遵义市知识产权强市建设工作领导小组相关成员单位
 pytestmark = pytest.mark.usefixtures("english")
 
 
-@pytest.fixture
-def text_reader(monkeypatch):
-    """Stands in for tasks.importers.text: records the paragraphs it is given."""
-    calls = []
-    module = types.ModuleType("tasks.importers.text")
-
-    def read_lines(lines, reading, tables_found):
-        calls.append({"lines": list(lines), "tables_found": tables_found})
-
-    module.read_lines = read_lines
-    monkeypatch.setitem(sys.modules, "tasks.importers.text", module)
-    return calls
+def layout(document):
+    """The document as the grammars see it: ('table', where) or ('text', line) in order."""
+    return [("table", b.where) if isinstance(b, TableBlock) else ("text", b.full_text)
+            for b in document.blocks]
 
 
 def sections(reading):
@@ -289,7 +280,7 @@ def docx_plan_bytes() -> bytes:
 
 
 @pytest.fixture
-def docx_plan(text_reader):
+def docx_plan():
     return read_docx(docx_plan_bytes(), "方案.docx")
 
 
@@ -322,28 +313,36 @@ def test_docx_indicator_table_with_year_columns_and_merged_target(docx_plan):
     ]
 
 
-def test_docx_paragraphs_and_unread_tables_go_to_the_text_reader(docx_plan, text_reader):
-    assert text_reader == [{
-        "lines": ["关于印发《某市知识产权强市建设工作方案》的通知", "", f"{COUNTIES}：",
-                  "附件2", "联系人", "电话", "张三", "12345", "联系人：张三"],
-        "tables_found": True,
-    }]
+def test_docx_paragraphs_tables_and_unread_tables_keep_their_order(docx_plan):
+    document = docx_document(docx_plan_bytes(), "方案.docx")
+    assert layout(document) == [
+        ("text", "关于印发《某市知识产权强市建设工作方案》的通知"), ("text", f"{COUNTIES}："),
+        ("table", "table 1"), ("text", "附件2"), ("table", "table 2"),
+        ("text", "联系人"), ("text", "电话"), ("text", "张三"), ("text", "12345"),
+        ("text", "联系人：张三"),
+    ]
+    assert document.lines == ["关于印发《某市知识产权强市建设工作方案》的通知", "",
+                              f"{COUNTIES}：", "附件2", "联系人", "电话", "张三", "12345",
+                              "联系人：张三"]
     assert any(w.startswith("table 3: skipped") for w in docx_plan.warnings)
+    assert docx_plan.meta.title == "某市知识产权强市建设工作方案"
 
 
-def test_docx_without_task_table_tells_the_text_reader(text_reader):
+def test_docx_paragraphs_give_tasks_when_no_table_does():
     document = docx.Document()
-    document.add_paragraph("一、总体要求")
+    document.add_paragraph("一、主要任务")
+    document.add_paragraph("（一）建立工作机制。成立工作专班。（牵头单位：市财政局；配合单位：市商务局）")
     fill(document.add_table(rows=2, cols=4), [
         ["序号", "指标名称", "单位", "目标值"], ["1", "专利拥有量", "件", "10"]])
     buffer = io.BytesIO()
     document.save(buffer)
     reading = read_docx(buffer.getvalue(), "指标.docx")
-    assert text_reader == [{"lines": ["一、总体要求"], "tables_found": False}]
+    assert [(t.content, t.lead, t.supporting) for t in reading.tasks] == [
+        ("建立工作机制。成立工作专班。", ["市财政局"], ["市商务局"])]
     assert [i.name for i in reading.indicators] == ["专利拥有量"]
 
 
-def test_docx_task_table_without_agency_columns_is_refused(text_reader):
+def test_docx_task_table_without_agency_columns_is_refused():
     document = docx.Document()
     fill(document.add_table(rows=2, cols=3), [["序号", "主要任务", "完成时间"],
                                               ["1", "建立工作机制。", "2024年"]])
@@ -353,14 +352,13 @@ def test_docx_task_table_without_agency_columns_is_refused(text_reader):
         read_docx(buffer.getvalue(), "d.docx")
 
 
-def test_docx_without_any_plan_table_or_task_paragraph_is_refused(text_reader):
+def test_docx_without_any_plan_table_or_task_paragraph_is_refused():
     document = docx.Document()
     document.add_paragraph("会议通知")
     buffer = io.BytesIO()
     document.save(buffer)
     with pytest.raises(PlanImportError, match=r"^n\.docx: no task decomposition table"):
         read_docx(buffer.getvalue(), "n.docx")
-    assert text_reader[0]["tables_found"] is False
 
 
 @pytest.mark.parametrize("data", [
@@ -368,7 +366,7 @@ def test_docx_without_any_plan_table_or_task_paragraph_is_refused(text_reader):
     docx_plan_bytes()[:2000],
     xlsx_bytes(add_task_sheet),  # a workbook renamed .docx
 ], ids=["garbage", "truncated", "xlsx"])
-def test_docx_unreadable_bytes(data, text_reader):
+def test_docx_unreadable_bytes(data):
     with pytest.raises(PlanImportError, match=r"^坏\.docx: not a readable \.docx file \(\w+"):
         read_docx(data, "坏.docx")
 
@@ -397,7 +395,7 @@ HTML_PLAN = """<html><head>
 
 
 @pytest.fixture
-def html_plan(text_reader):
+def html_plan():
     return read_html(HTML_PLAN.encode("gb2312"), "方案.html")
 
 
@@ -427,15 +425,16 @@ def test_html_rowspan_target(html_plan):
     ]
 
 
-def test_html_text_outside_tables_goes_to_the_text_reader(html_plan, text_reader):
-    assert text_reader == [{
-        "lines": ["首页 > 政策文件", "某市推进知识产权强市建设工作方案", "第一段", "第二段续"],
-        "tables_found": True,
-    }]
+def test_html_text_and_tables_keep_their_order(html_plan):
+    document = html_document(HTML_PLAN.encode("gb2312"), "方案.html")
+    assert document.lines == ["首页 > 政策文件", "某市推进知识产权强市建设工作方案", "第一段",
+                              "第二段续"]
+    assert [kind for kind, _ in layout(document)] == ["text"] * 4 + ["table"] * 2
+    assert html_plan.meta.title == "某市推进知识产权强市建设工作方案"
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
-def test_html_without_charset_is_read_as_utf8_or_gb18030(encoding, text_reader):
+def test_html_without_charset_is_read_as_utf8_or_gb18030(encoding):
     page = HTML_PLAN.replace('<meta http-equiv="Content-Type" content="text/html; '
                              'charset=gb2312">', "")
     reading = read_html(page.encode(encoding), "方案.html")
@@ -443,7 +442,7 @@ def test_html_without_charset_is_read_as_utf8_or_gb18030(encoding, text_reader):
                                                   "打造区域品牌。"]
 
 
-def test_html_meta_charset_is_honoured(text_reader):
+def test_html_meta_charset_is_honoured():
     page = ("<meta charset='hz-gb-2312'><table><tr><td>工作任务</td><td>牵头单位</td></tr>"
             "<tr><td>推进工作。</td><td>市财政局</td></tr></table>")
     # HZ is 7-bit, so its bytes are valid UTF-8 too: only the declared charset reads the words.
@@ -451,6 +450,18 @@ def test_html_meta_charset_is_honoured(text_reader):
     assert [(t.content, t.lead) for t in reading.tasks] == [("推进工作。", ["市财政局"])]
 
 
-def test_html_page_without_tables_is_refused(text_reader):
+def test_html_page_without_tables_is_refused():
     with pytest.raises(PlanImportError, match=r"^空\.html: no task decomposition table"):
         read_html("<p>通知</p>".encode(), "空.html")
+
+
+def test_xlsx_task_table_with_a_column_of_leaders_and_measures_named_举措():
+    book = openpyxl.Workbook()
+    for row in (["序号", "具体举措", "牵头市领导", "牵头单位", "配合单位", "时间进度"],
+                [1, "建设产业园区。", "张三", "市发展改革委", "市财政局", "2025年底前"]):
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    reading = read_xlsx(buffer.getvalue(), "举措.xlsx")
+    assert [(t.content, t.lead, t.supporting, str(t.deadline_on)) for t in reading.tasks] == [
+        ("建设产业园区。", ["市发展改革委"], ["市财政局"], "2025-12-31")]

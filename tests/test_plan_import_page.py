@@ -21,7 +21,8 @@ from workflow.services import staff_profile_save
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED_001 = SEEDS / "001_bd8fbcfcfad85180.txt"  # 遵义市: 21 sections, 43 tasks, 23 indicators
-SEED_003 = SEEDS / "003_fdad3aed26c5b025.txt"  # 槐荫区: 12 tasks, no leading group
+SEED_000 = SEEDS / "000_be5da60cd2e374ba.txt"  # 曾都区: 12 tasks, none with a lead agency
+SEED_003 = SEEDS / "003_fdad3aed26c5b025.txt"  # 槐荫区: 6 tasks with notes, no leading group
 
 IMPORT_URL = reverse("plans:import")
 CONFIRM_URL = reverse("plans:import-confirm")
@@ -208,11 +209,27 @@ def test_it_refuses_an_oversized_file(office, settings, private_storage):
 
 
 @pytest.mark.django_db
-def test_it_refuses_a_pdf(office):
-    response = _upload(office, b"%PDF-1.7\n" + b"0" * 100, "方案.pdf")
+def test_it_refuses_a_broken_pdf_or_a_scan(office):
+    from tests.importers.pdfs import scanned_pdf
 
+    response = _upload(office, b"%PDF-1.7\n" + b"0" * 100, "方案.pdf")
     assert "方案.pdf" in _file_error(response)
+    response = _upload(office, scanned_pdf(), "扫描.pdf")
+    assert "扫描.pdf" in _file_error(response) and ".docx" in _file_error(response)
     assert Plan.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_it_previews_and_imports_a_pdf(office, private_storage):
+    from tests.importers.pdfs import text_pdf
+
+    path = Path(__file__).resolve().parent / "corpus" / "gov_employment_promotion.txt"
+    data = text_pdf(path.read_text(encoding="utf-8").splitlines())
+    response = _upload(office, data, "就业.pdf")
+    assert response.context["counts"]["tasks"] == 15
+    _confirm(office, data)
+    plan = Plan.objects.get()
+    assert plan.tasks.count() == 15 and plan.source_file.name.endswith(".pdf")
 
 
 @pytest.mark.django_db
@@ -241,8 +258,8 @@ def test_plan_detail_query_count_does_not_grow_with_the_plan(office, agency):
         assert response.status_code == 200
         counts[plan.tasks.count()] = len(queries)
 
-    assert set(counts) == {43, 12}
-    assert counts[43] == counts[12]
+    assert set(counts) == {43, 6}
+    assert counts[43] == counts[6]
 
 
 @pytest.mark.django_db
@@ -267,13 +284,13 @@ def test_plan_detail_of_a_missing_plan_is_404(office):
 @pytest.mark.django_db
 def test_plan_list_counts_tasks_in_one_query(office, agency):
     plan_import(data=SEED_001.read_bytes(), source_name=SEED_001.name)
-    plan_import(data=SEED_003.read_bytes(), source_name=SEED_003.name,
+    plan_import(data=SEED_000.read_bytes(), source_name=SEED_000.name,
                 office_agency_id=agency.pk)
 
     response = office.get(reverse("plans:list"))
 
     plans = list(response.context["plans"])
-    assert [(p.task_count, p.needs_lead_count) for p in plans] == [(12, 6), (43, 0)]
+    assert [(p.task_count, p.needs_lead_count) for p in plans] == [(12, 12), (43, 0)]
 
 
 @pytest.mark.django_db
@@ -301,11 +318,11 @@ def test_login_page_renders(client):
 
 @pytest.mark.django_db
 def test_preview_marks_tasks_needing_a_lead(office):
-    response = _upload_seed(office, SEED_003)
+    response = _upload_seed(office, SEED_000)
 
-    assert response.context["counts"]["needs_assignment"] == 6
-    assert sum(task["needs_assignment"] for task in response.context["tasks"]) == 6
-    assert response.content.decode().count('class="badge badge--warn"') >= 6
+    assert response.context["counts"]["needs_assignment"] == 12
+    assert sum(task["needs_assignment"] for task in response.context["tasks"]) == 12
+    assert response.content.decode().count('class="badge badge--warn"') >= 12
 
 
 @pytest.mark.django_db
@@ -320,7 +337,7 @@ def test_the_title_given_on_the_form_is_the_one_imported(office):
 
 @pytest.mark.parametrize(
     ("number", "sections", "tasks", "indicators", "members"),
-    [("000", 2, 12, 8, 0), ("001", 21, 43, 23, 29), ("002", 29, 49, 8, 0), ("003", 2, 12, 6, 0),
+    [("000", 2, 12, 8, 0), ("001", 21, 43, 23, 29), ("002", 29, 49, 8, 0), ("003", 2, 6, 6, 0),
      ("004", 12, 38, 1, 0)],
 )
 def test_every_seed_previews_on_the_upload_page(office, number, sections, tasks, indicators,

@@ -1,51 +1,58 @@
-"""Reading plan files. read_plan_file picks the reader by content, not only by name."""
+"""Reading plan files: sniff by content → lay out as a Document → one set of grammars (plan.py).
+
+read_plan_file picks the reader by the bytes, not only by the name, checks the file's limits
+before anything parses it, and returns a PlanReading; nothing here writes.
+"""
 from __future__ import annotations
 
 import io
 import zipfile
 from pathlib import PurePath
 
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from .reading import PlanImportError, PlanReading
 
 __all__ = ["PlanImportError", "PlanReading", "read_plan_file", "SUPPORTED_EXTENSIONS"]
 
-SUPPORTED_EXTENSIONS = (".txt", ".text", ".xlsx", ".docx", ".html", ".htm")
+SUPPORTED_EXTENSIONS = (".txt", ".text", ".xlsx", ".docx", ".html", ".htm", ".pdf")
+# A zip (.xlsx/.docx) that unpacks to more than this is refused before it is opened.
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_ZIP_ENTRIES = 5000
+_OLD_OFFICE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc, .xls, .wps: OLE compound files
+
+
+def max_bytes() -> int:
+    return settings.PLAN_UPLOAD_MAX_BYTES
 
 
 def sniff_format(data: bytes, source_name: str) -> str:
-    """'xlsx', 'docx', 'html' or 'text', from the bytes; the name only breaks ties."""
+    """'xlsx', 'docx', 'html', 'pdf' or 'text', from the bytes; the name only breaks ties."""
     suffix = PurePath(source_name).suffix.lower()
     if data[:4] == b"PK\x03\x04":
-        try:
-            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-        except zipfile.BadZipFile:
-            kind = {".xlsx": "xlsx", ".docx": "docx"}.get(suffix, "zip")
-            raise PlanImportError(
-                _("%(file)s: not a readable .%(kind)s file (the zip archive is truncated or "
-                  "corrupt)") % {"file": source_name, "kind": kind}
-            ) from None
-        if any(n.startswith("xl/") for n in names):
-            return "xlsx"
-        if any(n.startswith("word/") for n in names):
-            return "docx"
-        raise PlanImportError(
-            _("%(file)s: a zip archive that is neither .xlsx nor .docx") % {"file": source_name}
-        )
+        return _zip_kind(data, source_name, suffix)
     if suffix in (".xlsx", ".docx"):
         raise PlanImportError(
             _("%(file)s: not a readable %(kind)s file (not a zip archive)")
             % {"file": source_name, "kind": suffix}
         )
-    if data[:5] == b"%PDF-" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise PlanImportError(
-            _("%(file)s: unknown format (PDF and old .doc/.xls are not read; save the plan as "
-              ".docx, .xlsx, .html or text)") % {"file": source_name}
-        )
+    if data[:5] == b"%PDF-":
+        return "pdf"
     head = data[:2048].lower()
+    old_office = suffix in (".doc", ".xls", ".wps", ".et", ".rtf")
+    if data[:8] == _OLD_OFFICE or (old_office and b"<html" not in head):
+        raise PlanImportError(
+            _("%(file)s: an old Word, Excel or WPS file (.doc, .xls, .wps), which duban cannot "
+              "read; open it and save it as .docx (or .xlsx), or as PDF, then upload that")
+            % {"file": source_name}
+        )
+    if suffix == ".pdf":
+        raise PlanImportError(_("%(file)s: not a readable PDF file (it does not start with "
+                                "%%PDF)") % {"file": source_name})
     if suffix in (".html", ".htm") or b"<html" in head or b"<table" in head:
-        return "html"
+        return "html"  # also a page saved with a .doc name, as some sites serve them
     if suffix not in ("", ".txt", ".text"):
         raise PlanImportError(
             _("%(file)s: unknown format %(suffix)s; duban reads %(formats)s") % {
@@ -55,14 +62,49 @@ def sniff_format(data: bytes, source_name: str) -> str:
     return "text"
 
 
+def _zip_kind(data: bytes, source_name: str, suffix: str) -> str:
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except zipfile.BadZipFile:
+        kind = {".xlsx": "xlsx", ".docx": "docx"}.get(suffix, "zip")
+        raise PlanImportError(
+            _("%(file)s: not a readable .%(kind)s file (the zip archive is truncated or "
+              "corrupt)") % {"file": source_name, "kind": kind}
+        ) from None
+    unpacked = sum(entry.file_size for entry in entries)
+    if len(entries) > MAX_ZIP_ENTRIES or unpacked > MAX_UNZIPPED_BYTES:
+        raise PlanImportError(
+            _("%(file)s: unpacks to %(size)s in %(count)d parts, more than a plan file holds; "
+              "it was not opened") % {
+                "file": source_name, "size": filesizeformat(unpacked), "count": len(entries)})
+    names = {entry.filename for entry in entries}
+    if any(n.startswith("xl/") for n in names):
+        return "xlsx"
+    if any(n.startswith("word/") for n in names):
+        return "docx"
+    raise PlanImportError(
+        _("%(file)s: a zip archive that is neither .xlsx nor .docx") % {"file": source_name}
+    )
+
+
 def read_plan_file(data: bytes, source_name: str) -> PlanReading:
     if not data:
         raise PlanImportError(_("%(file)s: the file is empty") % {"file": source_name})
+    if len(data) > max_bytes():
+        raise PlanImportError(
+            _("%(file)s is %(size)s; the largest plan file accepted is %(limit)s") % {
+                "file": source_name, "size": filesizeformat(len(data)),
+                "limit": filesizeformat(max_bytes())})
     kind = sniff_format(data, source_name)
     if kind == "text":
         from .text import read_text
 
         return read_text(data, source_name)
+    if kind == "pdf":
+        from .pdf import pdf_document
+        from .plan import read_document, require_plan
+
+        return require_plan(read_document(pdf_document(data, source_name)))
     from . import tabular
 
     reader = {"xlsx": tabular.read_xlsx, "docx": tabular.read_docx, "html": tabular.read_html}

@@ -10,6 +10,8 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from . import vocabulary as words
+
 CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _WIDE = rf"[{CJK}、,，。;；:：()（）《》“”]"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<={_WIDE})\s+(?={_WIDE})")
@@ -46,26 +48,44 @@ def split_top_level(text: str, separators: str) -> list[str]:
 
 
 def split_agency_names(text: str) -> list[str]:
-    """All names in a cell, in order: 、 inside a group and , ; between groups."""
+    """All names in a cell or a note, in order: 、 inside a group and , ; between groups."""
     names = []
     for group in split_top_level(clean(text), GROUP_SEPARATORS):
-        for name in split_top_level(group, ITEM_SEPARATORS):
-            name = re.sub(r"等$", "", name.strip(" .。"))
-            if name:
-                names.append(name)
+        names.extend(split_names(group))
     return names
 
 
-_COLLECTIVE = re.compile(r"^各|成员单位$|(?:有关|相关)(?:单位|部门)$")
+# 全国总工会等和各省级人民政府, 商务部等有关部门, 国家发展改革委会同有关部门, 浦东新区等相关区政府
+_JOINED = re.compile(r"等和|和(?=各)|等(?=各|有关|相关|其他|其它|部门|单位)|会同")
+
+
+def split_names(text: str) -> list[str]:
+    """The names of one 、-separated list. A collective stays whole (各区、县级市); what follows
+    等 or 会同 is kept only when it names a group (相关区政府), not 有关部门 in general."""
+    pieces: list[str] = []
+    for piece in split_top_level(text, ITEM_SEPARATORS):
+        if pieces and words.COLLECTIVE_TAIL.match(piece) and is_collective(pieces[-1]):
+            pieces[-1] = f"{pieces[-1]}、{piece}"
+        else:
+            pieces.append(piece)
+    names = []
+    for piece in pieces:
+        for position, part in enumerate(_JOINED.split(piece)):
+            part = re.sub(r"等$", "", part.strip(" .。:：")).strip()
+            if not part or (position and words.GENERIC_OTHERS.match(part)):
+                continue
+            names.append(part)
+    return names
 
 
 def is_collective(name: str) -> bool:
     """各县(市、区)人民政府, …领导小组相关成员单位: a group of agencies, not one."""
-    return bool(_COLLECTIVE.search(name))
+    return words.is_collective(name)
 
 
 _AGENCY_END = re.compile(
-    r"(局|委|办|部|厅|院|府|会|行|关|中心|室|队|处|所|站|单位|部门|公司|协会|园区|集团|学校|大学|人大|政协)$"
+    r"(局|委|办|部|厅|院|府|会|行|关|中心|室|队|处|所|站|署|社|联|央|组|单位|部门|公司|协会|园区|"
+    r"集团|学校|大学|人大|政协)$"
 )
 _TRAILING_BRACKET = re.compile(r"\s*[(（][^()（）]*[)）]$")
 
@@ -100,6 +120,9 @@ _COMPARATORS = [
     ("≥", "ge"), (">=", "ge"), ("≤", "le"), ("<=", "le"), (">", "gt"), ("<", "lt"),
     ("=", "eq"), ("以上", "ge"), ("不低于", "ge"), ("不少于", "ge"), ("超过", "gt"),
     ("以下", "le"), ("不高于", "le"), ("不超过", "le"), ("低于", "lt"),
+    # A change rather than a level: 下降15%, 增长20%.
+    ("下降", "decrease_pct"), ("降低", "decrease_pct"), ("减少", "decrease_pct"),
+    ("增长", "increase_pct"), ("提高", "increase_pct"),
 ]
 
 
@@ -119,6 +142,17 @@ def infer_comparator(stated: str, name: str, unit: str) -> str:
     if re.search(r"(下降|降低|减少)$", name):
         return "decrease_pct"
     return ""
+
+
+_UNIT_IN_NAME = re.compile(r"^(.*?\S)\s*[(（]\s*([%‰％]|[\u4e00-\u9fff/·]{1,6})\s*[)）]$")
+
+
+def name_and_unit(name: str) -> tuple[str, str]:
+    """城镇调查失业率(%) → ('城镇调查失业率', '%'): a 专栏 without a unit column puts it here."""
+    match = _UNIT_IN_NAME.match(name)
+    if not match or re.search(r"(局|委|办|部|厅|院|府|会)$", match.group(2)):
+        return name, ""
+    return match.group(1), match.group(2).replace("％", "%")
 
 
 def parse_target_kind(text: str) -> str:

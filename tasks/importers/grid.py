@@ -10,18 +10,20 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from . import vocabulary as words
 from .cells import (
     clean,
     infer_comparator,
     is_collective,
     looks_like_agency_list,
+    name_and_unit,
     parse_attribute,
     parse_deadline,
     parse_number,
     parse_target,
     split_agency_names,
 )
-from .reading import IndicatorRow, PlanImportError, PlanReading, TaskRow, at_row
+from .reading import IndicatorRow, PlanImportError, PlanReading, TaskRow, at_line, at_row
 
 HEADER_SEARCH_ROWS = 6  # a title, an 附件 line, a note and a blank row may come before the header
 MAX_HEADER_DEPTH = 3  # header rows a header cell may span (基期值 over 2020年)
@@ -36,14 +38,25 @@ class GridCell:
 
 
 class Grid:
-    """A table as a rectangle; a merged cell's GridCell sits at every position it covers."""
+    """A table as a rectangle; a merged cell's GridCell sits at every position it covers.
 
-    def __init__(self, rows: list[list[GridCell]]):
+    row_lines: for a table flattened in text, the line each row starts on, so that what is
+    read from it is located by line like the rest of the text.
+    """
+
+    def __init__(self, rows: list[list[GridCell]], row_lines: list[int] | None = None):
         self.width = max((len(row) for row in rows), default=0)
         self.rows = [
             row + [GridCell("", (r, c)) for c in range(len(row), self.width)]
             for r, row in enumerate(rows)
         ]
+        self.row_lines = row_lines
+
+    def where(self, table: str, row: int) -> str:
+        """Where a row is, as the user finds it: 'sheet 任务 row 7' or 'line 88'."""
+        if self.row_lines is not None and row < len(self.row_lines):
+            return at_line(self.row_lines[row])
+        return at_row(table, row + 1)
 
     @property
     def height(self) -> int:
@@ -96,15 +109,15 @@ class GridBuilder:
             col += 1
         return col
 
-    def build(self) -> Grid:
+    def build(self, row_lines: list[int] | None = None) -> Grid:
         if not self._cells:
-            return Grid([])
+            return Grid([], row_lines)
         height = max(r for r, _ in self._cells) + 1
         width = max(c for _, c in self._cells) + 1
         return Grid([
             [self._cells.get((r, c)) or GridCell("", (r, c)) for c in range(width)]
             for r in range(height)
-        ])
+        ], row_lines)
 
 
 # ---- headings inside tables ------------------------------------------------------------------
@@ -220,11 +233,11 @@ class _Header:
         return self.end + 1
 
     def describe(self) -> str:
-        words: list[str] = []
+        shown: list[str] = []
         for label in self.labels:
-            if label and (not words or words[-1] != label):
-                words.append(label)
-        return " | ".join(words)
+            if label and (not shown or shown[-1] != label):
+                shown.append(label)
+        return " | ".join(shown)
 
 
 def _header_rows(grid: Grid) -> list[int]:
@@ -249,18 +262,20 @@ def _header_at(grid: Grid, row: int) -> _Header:
 def _label(grid: Grid, first: int, last: int, col: int) -> str:
     parts: list[str] = []
     for row in range(first, last + 1):
-        words = re.sub(r"\s+", "", grid.text(row, col))
-        if words and words not in parts:
-            parts.append(words)
+        text = re.sub(r"\s+", "", grid.text(row, col))
+        if text and text not in parts:
+            parts.append(text)
     return " ".join(parts)
 
 
-def _assign_roles(labels: list[str], roles, found: dict[str, int]) -> dict[str, int]:
+def assign_roles(labels: list[str], roles, found: dict[str, int]) -> dict[str, int]:
     """Give each role the first column, not yet given a role, whose label matches it."""
     for role, pattern in roles:
         if role in found:
             continue
         for col, label in enumerate(labels):
+            if role in ("lead", "supporting") and words.PEOPLE_HEADER.search(label or ""):
+                continue
             if label and col not in found.values() and re.search(pattern, label):
                 found[role] = col
                 break
@@ -278,20 +293,7 @@ def _widest_column(grid: Grid, start: int, cols: list[int]) -> int | None:
 
 # ---- task decomposition tables ---------------------------------------------------------------
 
-_TASK_ROLES = (("seq", r"序号|编号"), ("lead", r"牵头"))
-# Without a 牵头 column, a 责任单位 column names the agencies answerable: they are the leads.
-_LONE_LEAD_ROLE = (("lead", r"责任|负责|主责"),)
-_OTHER_TASK_ROLES = (
-    ("supporting", r"责任|配合|参与|协同|协办|协助"),
-    ("deadline", r"时限|时间节点|完成时间|完成期限|时间安排|进度安排"),
-)
-# Most specific first: with 重点任务 | 具体措施, the second holds the tasks and the first is
-# a category column.
-_CONTENT_WORDS = (
-    "主要工作内容", "工作内容", "任务内容", "具体任务", "工作措施", "具体措施", "主要措施",
-    "工作任务", "重点任务", "主要任务", "任务", "措施", "内容",
-)
-_AGENCY_WORDS = re.compile(r"牵头|责任|配合|参与|协同|协办")
+_AGENCY_WORDS = words.AGENCY_WORDS
 
 
 @dataclass
@@ -307,11 +309,11 @@ class _TaskColumns:
 
 def _task_columns(grid: Grid, header: _Header) -> _TaskColumns | None:
     labels = header.labels
-    found = _assign_roles(labels, _TASK_ROLES, {})
+    found = assign_roles(labels, words.TASK_TABLE_ROLES, {})
     lone = "lead" not in found
     if lone:
-        _assign_roles(labels, _LONE_LEAD_ROLE, found)
-    _assign_roles(labels, _OTHER_TASK_ROLES, found)
+        assign_roles(labels, words.LONE_LEAD_ROLE, found)
+    assign_roles(labels, words.OTHER_TASK_TABLE_ROLES, found)
     if "lead" not in found:
         return None
     content = _content_column(grid, header, found)
@@ -327,7 +329,7 @@ def _task_columns(grid: Grid, header: _Header) -> _TaskColumns | None:
 
 def _content_column(grid: Grid, header: _Header, found: dict[str, int]) -> int | None:
     free = [col for col in range(grid.width) if col not in found.values()]
-    for word in _CONTENT_WORDS:
+    for word in words.CONTENT_HEADER_WORDS:
         matching = [col for col in free if word in header.labels[col]]
         if matching:  # one header over two columns: the category one is the narrower
             return _widest_column(grid, header.data_start, matching)
@@ -347,7 +349,7 @@ def _lacks_agency_columns(header: _Header) -> bool:
     """序号 and a task column but no agency column: a task table we cannot assign."""
     labels = header.labels
     has_seq = any(re.search(r"序号|编号", label) for label in labels)
-    has_content = any(word in label for label in labels for word in _CONTENT_WORDS)
+    has_content = any(word in label for label in labels for word in words.CONTENT_HEADER_WORDS)
     return has_seq and has_content and not any(_AGENCY_WORDS.search(label) for label in labels)
 
 
@@ -383,8 +385,8 @@ class _TaskTable:
 
     def _merged_heading(self, row: int, merged: _MergedRow) -> None:
         if _NOTE.match(merged.text):
-            self.reading.warn(_("%(where)s: note skipped: %(text)s")
-                              % {"where": at_row(self.where, row + 1), "text": merged.text[:40]})
+            self.reading.warn(_("%(where)s: note skipped: %(text)s") % {
+                "where": self.grid.where(self.where, row), "text": merged.text[:40]})
             return
         self.outline.open(merged.col, _heading_or_title(merged.text), merged.text)
 
@@ -440,10 +442,10 @@ class _TaskTable:
             return
         if not text or grid.from_left(row, col):
             self.reading.warn(_("%(where)s: agencies with no task; skipped")
-                              % {"where": at_row(self.where, row + 1)})
+                              % {"where": self.grid.where(self.where, row)})
             return
         task = TaskRow(content=text, section=self.outline.current,
-                       source=at_row(self.where, row + 1))
+                       source=self.grid.where(self.where, row))
         self._assign(task, row)
         if self.columns.deadline is not None:
             task.deadline_on, task.deadline_text = parse_deadline(
@@ -460,7 +462,7 @@ class _TaskTable:
             elif name in task.lead:
                 self.reading.warn(
                     _("%(where)s: %(name)s is both 牵头单位 and %(label)s; kept as lead only") % {
-                        "where": at_row(self.where, row + 1), "name": name,
+                        "where": self.grid.where(self.where, row), "name": name,
                         "label": self.header.labels[self.columns.supporting],
                     })
             else:
@@ -474,25 +476,17 @@ def _append_new(names: list[str], name: str) -> None:
 
 # ---- indicator tables ------------------------------------------------------------------------
 
-_INDICATOR_ROLES = (
-    ("seq", r"序号|编号"),
-    ("category", r"类别|分类|领域|类型"),
-    ("attribute", r"属性|性质"),
-    ("lead", r"牵头|责任|负责"),
-    ("unit", r"^(计量|指标)?单位"),
-    ("baseline", r"基期|基准|现状|基数|现值"),
-    ("target", r"目标|规划值|预期值"),
-    ("name", r"指标|名称"),
-)
-_PERIOD = re.compile(r"((?:19|20)\d\d)\s*年|十([一二三四五六七八九])五")
+_PERIOD = words.PERIOD_HEADER
 _FIVE_YEAR_DIGITS = "一二三四五六七八九"
 _BASELINE_WORDS = re.compile(r"基期值?|基准值?|现状值?|基数|现值|[()（）:：\s]")
 
 
-def _indicator_columns(labels: list[str]) -> dict[str, int] | None:
-    found = _assign_roles(labels, _INDICATOR_ROLES, {})
+def indicator_columns(labels: list[str]) -> dict[str, int] | None:
+    found = assign_roles(labels, words.INDICATOR_TABLE_ROLES, {})
     _assign_period_columns(labels, found)
-    return found if {"name", "unit", "target"} <= found.keys() else None
+    # A 专栏 may have no unit column (the unit is in the name: 城镇调查失业率(%)) and no
+    # baseline; it still has a name and a target.
+    return found if {"name", "target"} <= found.keys() else None
 
 
 def _assign_period_columns(labels: list[str], found: dict[str, int]) -> None:
@@ -549,24 +543,28 @@ class _IndicatorTable:
         if merged := _merged_row(self.grid, row):
             self._category_row(row, merged.text)
             return
-        name = self._cell(row, "name")
+        name, unit = self._cell(row, "name"), self._cell(row, "unit")
         if not name:
             return
+        if "unit" not in self.columns:
+            name, unit = name_and_unit(name)
         indicator = IndicatorRow(
             name=name, category=self._category(row), seq=_seq_number(self._cell(row, "seq")),
-            unit=self._cell(row, "unit"), baseline=parse_number(self._cell(row, "baseline")),
+            unit=unit, baseline=parse_number(self._cell(row, "baseline")),
             baseline_label=self.baseline_label,
             attribute=parse_attribute(self._cell(row, "attribute")),
             lead=split_agency_names(_agency_text(self.grid, row, self.columns.get("lead"))),
-            source=at_row(self.where, row + 1),
+            source=self.grid.where(self.where, row),
         )
         self._set_target(indicator, row)
+        if not indicator.unit and "%" in indicator.target_text.replace("％", "%"):
+            indicator.unit = "%"  # 下降15%, >1%: the unit is in the target
         self.reading.indicators.append(indicator)
 
     def _category_row(self, row: int, text: str) -> None:
         if _NOTE.match(text):
             self.reading.warn(_("%(where)s: note skipped: %(text)s")
-                              % {"where": at_row(self.where, row + 1), "text": text[:40]})
+                              % {"where": self.grid.where(self.where, row), "text": text[:40]})
         else:
             self.category = _heading_or_title(text).title
 
@@ -592,11 +590,31 @@ class _IndicatorTable:
 
 # ---- one table -------------------------------------------------------------------------------
 
+def table_kind(grid: Grid) -> str:
+    """'tasks', 'indicators', 'refused' (a task table without agency columns) or '': what
+    read_grid would make of the table, without reading it."""
+    headers = [_header_at(grid, row) for row in _header_rows(grid)]
+    for header in headers:
+        if indicator_columns(header.labels):
+            return "indicators"
+        if _task_columns(grid, header):
+            return "tasks"
+    return "refused" if any(_lacks_agency_columns(h) for h in headers) else ""
+
+
+def skipped_warning(grid: Grid, where: str) -> str:
+    headers = [_header_at(grid, row) for row in _header_rows(grid)]
+    first = headers[0].describe() if headers else ""
+    return (_("%(where)s: skipped, not a task table (牵头单位 + 责任单位) nor an indicator "
+              "table (指标 + 单位 + 目标值); it begins: %(first)s")
+            % {"where": where, "first": first[:60]})
+
+
 def read_grid(grid: Grid, reading: PlanReading, where: str) -> str:
     """Read one table into reading: 'tasks', 'indicators', or '' when it is neither."""
     headers = [_header_at(grid, row) for row in _header_rows(grid)]
     for header in headers:
-        if columns := _indicator_columns(header.labels):
+        if columns := indicator_columns(header.labels):
             _IndicatorTable(grid, reading, where, header, columns).read()
             return "indicators"
         if task_columns := _task_columns(grid, header):
@@ -607,11 +625,8 @@ def read_grid(grid: Grid, reading: PlanReading, where: str) -> str:
             raise PlanImportError(
                 _("%(file)s, %(where)s: the header (%(header)s) looks like a task table but "
                   "lacks the agency columns 牵头单位 and 责任单位/配合单位") % {
-                    "file": reading.source_name, "where": at_row(where, header.row + 1),
+                    "file": reading.source_name, "where": grid.where(where, header.row),
                     "header": header.describe(),
                 })
-    first = headers[0].describe() if headers else ""
-    reading.warn(_("%(where)s: skipped, not a task table (牵头单位 + 责任单位) nor an indicator "
-                   "table (指标 + 单位 + 目标值); it begins: %(first)s")
-                 % {"where": where, "first": first[:60]})
+    reading.warn(skipped_warning(grid, where))
     return ""

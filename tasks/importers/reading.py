@@ -1,6 +1,6 @@
 """What a reader makes of a source file, before anything touches the database.
 
-Every reader (text, .xlsx, .docx, .html) returns a PlanReading. Agency names in it are the raw
+Every reader (text, .xlsx, .docx, .html, PDF) leads to a PlanReading. Agency names in it are the raw
 spellings of the source; resolution to canonical agencies happens once, in the importer.
 """
 from __future__ import annotations
@@ -54,20 +54,36 @@ class SectionRow:
         return self.number or self.title
 
 
+# Why an item of the plan is not imported as a task (PlanReading.not_imported).
+NO_NOTE = "no_note"  # the plan names agencies in notes, and this item has none
+GOAL = "goal"  # a goal or target, under 发展目标/主要目标
+CONTEXT = "context"  # background, guiding ideas, principles, a preamble or closing words
+SAFEGUARDS = "safeguards"  # a 保障措施 item without a note: offered, not imported by default
+
+
 @dataclass
 class TaskRow:
     content: str
     section: int | None = None  # index into PlanReading.sections
     lead: list[str] = field(default_factory=list)
     supporting: list[str] = field(default_factory=list)
-    groups: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)  # every collective the row names
+    lead_groups: list[str] = field(default_factory=list)  # those of them that lead
     deadline_text: str = ""
     deadline_on: date | None = None
     source: str = ""  # "line 223", "sheet 任务 row 5"
+    note: str = ""  # the responsibility note as written, when one gave the agencies
+    first_is_lead: bool = False  # the note did not say who leads: its first unit was taken
+    position: int = 0  # order among the plan's items, imported or not
+    reason: str = ""  # for an item not imported: NO_NOTE, GOAL, CONTEXT or SAFEGUARDS
 
     @property
     def needs_assignment(self) -> bool:
         return not self.lead
+
+    @property
+    def co_led(self) -> bool:
+        return len(self.lead) > 1
 
 
 @dataclass
@@ -111,6 +127,9 @@ class PlanReading:
     meta: PlanMeta = field(default_factory=PlanMeta)
     sections: list[SectionRow] = field(default_factory=list)
     tasks: list[TaskRow] = field(default_factory=list)
+    # The plan's other items — goals, principles, paragraphs without a note — with the reason
+    # each was left out; the office may still include any of them.
+    not_imported: list[TaskRow] = field(default_factory=list)
     indicators: list[IndicatorRow] = field(default_factory=list)
     leading_group: LeadingGroupReading | None = None
     warnings: list[str] = field(default_factory=list)

@@ -1,9 +1,10 @@
-"""Plans published as .xlsx, .docx and .html: their tables, and the text around them.
+"""Plans published as .xlsx, .docx and .html, laid out as Documents.
 
 Each reader turns every table into a Grid — rows of cell text with merged cells expanded, each
-position knowing the top-left position of the merged range it belongs to — and hands it to
-read_grid, which recognises a task decomposition table (任务分解表) or an indicator table
-(主要目标) by its header row. Paragraphs outside those tables go to the text reader.
+position knowing the top-left position of the merged range it belongs to — and the paragraphs
+around them into blocks, in document order; plan.py reads the Document like any other. A table
+that is neither a task table nor an indicator table (table_kind) is only text: its cells become
+lines, where a leading group or a note may still be found.
 """
 from __future__ import annotations
 
@@ -17,27 +18,62 @@ from datetime import date, datetime, time
 from django.utils.translation import gettext as _
 
 from .cells import clean
-from .grid import Grid, GridBuilder, read_grid
+from .document import Document, TableBlock
+from .grid import Grid, GridBuilder, skipped_warning, table_kind
 from .reading import PlanImportError, PlanReading, in_sheet, in_table
 
 MAX_COLSPAN = 1000  # HTML's own limit; guards against colspan="99999"
 
 
-def _require_tables(reading: PlanReading, found: set[str]) -> None:
-    # Tasks the text reader found in paragraphs also make a plan: many .docx plans have no table.
-    if found or reading.tasks or reading.indicators:
-        return
+def _require_tables(reading: PlanReading) -> PlanReading:
+    # Tasks the text grammar found in paragraphs also make a plan: many .docx plans have no table.
+    if reading.tasks or reading.indicators:
+        return reading
     raise PlanImportError(
         _("%(file)s: no task decomposition table or indicator table found (a task table needs "
           "a header with 牵头单位 and 责任单位/配合单位, an indicator table one with 指标, 单位 "
           "and 目标值)") % {"file": reading.source_name})
 
 
-def _read_paragraphs(lines: list[str], reading: PlanReading, found: set[str]) -> None:
-    # Imported here: the text reader is a separate module and need not load with this one.
-    from .text import read_lines
+def _read(document: Document) -> PlanReading:
+    from .plan import read_document
 
-    read_lines(lines, reading, tables_found="tasks" in found)
+    return _require_tables(read_document(document))
+
+
+class _Builder:
+    """Paragraph lines and tables in order, into a Document; text is numbered by line."""
+
+    def __init__(self, source_name: str):
+        self.document = Document(source_name=source_name)
+        self.pending: list[str] = []
+        self.line = 1  # the number of the next pending line
+
+    def text(self, line: str) -> None:
+        self.pending.append(line)
+
+    def table(self, grid: Grid, where: str) -> bool:
+        """Keep a plan table as a table; any other table's cells become lines. True if kept."""
+        if not table_kind(grid):
+            self.document.warnings.append(skipped_warning(grid, where))
+            for line in _grid_lines(grid):
+                self.text(line)
+            return False
+        self._flush()
+        self.document.blocks.append(TableBlock(grid, where))
+        return True
+
+    def _flush(self) -> None:
+        from .text import append_lines
+
+        if self.pending:
+            append_lines(self.document, self.pending, self.line)
+            self.line += len(self.pending)
+            self.pending = []
+
+    def build(self) -> Document:
+        self._flush()
+        return self.document
 
 
 @contextmanager
@@ -67,16 +103,20 @@ def _grid_lines(grid: Grid) -> list[str]:
 # ---- .xlsx -----------------------------------------------------------------------------------
 
 def read_xlsx(data: bytes, source_name: str) -> PlanReading:
+    return _read(xlsx_document(data, source_name))
+
+
+def xlsx_document(data: bytes, source_name: str) -> Document:
+    """Every sheet is a table: read_grid says what it makes of those that are not a plan's."""
     import openpyxl
 
-    reading = PlanReading(source_name=source_name)
+    document = Document(source_name=source_name)
     with _readable(source_name, "xlsx"):
         # data_only: a formula's last computed value, not its text
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
         sheets = [(sheet.title, _sheet_grid(sheet)) for sheet in book.worksheets]
-    found = {read_grid(grid, reading, in_sheet(title)) for title, grid in sheets} - {""}
-    _require_tables(reading, found)
-    return reading
+    document.blocks = [TableBlock(grid, in_sheet(title)) for title, grid in sheets]
+    return document
 
 
 def _sheet_grid(sheet) -> Grid:
@@ -118,36 +158,26 @@ def _number_text(value: float) -> str:
 # ---- .docx -----------------------------------------------------------------------------------
 
 def read_docx(data: bytes, source_name: str) -> PlanReading:
+    return _read(docx_document(data, source_name))
+
+
+def docx_document(data: bytes, source_name: str) -> Document:
     import docx
-
-    reading = PlanReading(source_name=source_name)
-    with _readable(source_name, "docx"):
-        blocks = list(docx.Document(io.BytesIO(data)).iter_inner_content())
-    lines, found = _read_docx_blocks(blocks, reading)
-    _read_paragraphs(lines, reading, found)
-    _require_tables(reading, found)
-    return reading
-
-
-def _read_docx_blocks(blocks: list, reading: PlanReading) -> tuple[list[str], set[str]]:
-    """Read the tables in document order; return the paragraphs' lines and the kinds found."""
     from docx.table import Table
 
-    lines: list[str] = []
-    found: set[str] = set()
+    with _readable(source_name, "docx"):
+        blocks = list(docx.Document(io.BytesIO(data)).iter_inner_content())
+    builder = _Builder(source_name)
     tables = 0
     for block in blocks:
         if not isinstance(block, Table):
-            lines.append(block.text)
+            builder.text(block.text)
             continue
         tables += 1
-        with _readable(reading.source_name, "docx"):
+        with _readable(source_name, "docx"):
             grid = _docx_grid(block)
-        if kind := read_grid(grid, reading, in_table(tables)):
-            found.add(kind)
-        else:
-            lines.extend(_grid_lines(grid))  # not a plan table: its words may still matter
-    return lines, found
+        builder.table(grid, in_table(tables))
+    return builder.build()
 
 
 def _docx_grid(table) -> Grid:
@@ -181,26 +211,30 @@ _END_BLOCK = object()
 
 
 def read_html(data: bytes, source_name: str) -> PlanReading:
+    return _read(html_document(data, source_name))
+
+
+def html_document(data: bytes, source_name: str) -> Document:
     from bs4 import BeautifulSoup
 
-    reading = PlanReading(source_name=source_name)
+    builder = _Builder(source_name)
     with _readable(source_name, "html"):
-        soup = BeautifulSoup(_decode_html(data, reading), "html.parser")
-    tables = _HtmlTables(reading)
-    lines = _html_lines(soup, on_table=tables.read)
-    _read_paragraphs(lines, reading, tables.found)
-    _require_tables(reading, tables.found)
-    return reading
+        soup = BeautifulSoup(_decode_html(data, builder.document), "html.parser")
+    tables = _HtmlTables(builder)
+    _html_lines(soup, on_table=tables.read, lines=tables.lines)
+    tables.flush()
+    return builder.build()
 
 
-def _decode_html(data: bytes, reading: PlanReading) -> str:
+def _decode_html(data: bytes, document: Document) -> str:
     for encoding in _html_encodings(data):
         try:
             return data.decode(encoding)
         except (UnicodeDecodeError, LookupError):
             continue
-    reading.warn(_("%(file)s: neither its declared encoding, UTF-8 nor GB18030 reads it; "
-                   "unreadable bytes were replaced") % {"file": reading.source_name})
+    document.warnings.append(
+        _("%(file)s: neither its declared encoding, UTF-8 nor GB18030 reads it; unreadable "
+          "bytes were replaced") % {"file": document.source_name})
     return data.decode("gb18030", errors="replace")
 
 
@@ -218,22 +252,31 @@ def _html_encodings(data: bytes) -> Iterator[str]:
 
 
 class _HtmlTables:
-    """Reads each table the page walk meets; says whether its text is taken."""
+    """Lays out each table the page walk meets; says whether its text is taken."""
 
-    def __init__(self, reading: PlanReading):
-        self.reading = reading
+    def __init__(self, builder: _Builder):
+        self.builder = builder
         self.count = 0
-        self.found: set[str] = set()
+        self.lines: list[str] = []  # the page walk's lines, handed on in order
+        self.flushed = 0
+
+    def flush(self) -> None:
+        for line in self.lines[self.flushed:]:
+            self.builder.text(line)
+        self.flushed = len(self.lines)
 
     def read(self, table) -> bool:
         self.count += 1
-        kind = read_grid(_html_grid(table), self.reading, in_table(self.count))
-        if kind:
-            self.found.add(kind)
-        return bool(kind)
+        grid = _html_grid(table)
+        if not table_kind(grid):
+            self.builder.document.warnings.append(skipped_warning(grid, in_table(self.count)))
+            return False  # its text stays in the page's lines, where it stands
+        self.flush()
+        return self.builder.table(grid, in_table(self.count))
 
 
-def _html_lines(root, on_table: Callable[[object], bool] | None = None) -> list[str]:
+def _html_lines(root, on_table: Callable[[object], bool] | None = None,
+                lines: list[str] | None = None) -> list[str]:
     """The page's text, one line per block (p, div, li, td, br…), in document order.
 
     A table holding no other table is offered to on_table; its text is left out when read as a
@@ -241,7 +284,7 @@ def _html_lines(root, on_table: Callable[[object], bool] | None = None) -> list[
     """
     from bs4 import NavigableString, Tag
 
-    lines: list[str] = []
+    lines = [] if lines is None else lines
     words: list[str] = []
 
     def flush() -> None:

@@ -10,7 +10,8 @@ from tasks.services import plan_import, plan_preview
 
 
 class Command(BaseCommand):
-    help = "Import a published plan (.txt, .docx, .xlsx, .html) into plans, tasks and indicators."
+    help = ("Import a published plan (.txt, .docx, .xlsx, .html, .pdf) into plans, tasks and "
+            "indicators.")
 
     def add_arguments(self, parser):
         parser.add_argument("path")
@@ -70,6 +71,8 @@ class Command(BaseCommand):
             _("tasks: %(count)d (%(needing)d need a lead agency)") % {
                 "count": len(tasks), "needing": sum(t["needs_assignment"] for t in tasks)
             },
+            _("not imported: %(count)d (goals, context, items without a note; see --json)")
+            % {"count": len(preview["not_imported"])},
             _("indicators: %(count)d") % {"count": len(preview["indicators"])},
             _("leading group members: %(count)d") % {
                 "count": len(group["members"]) if group else 0
