@@ -1,19 +1,17 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from .models import (
     Agency,
     AgencyAlias,
-    AgencyGroup,
-    AgencyMatchSuggestion,
     Contact,
     LeadingGroup,
     LeadingGroupMember,
     StaffProfile,
 )
-from .services import agency_merge, suggestion_reject
+from .permissions import staff_sync
+from .services import suggestion_reject
 
 
 class AgencyAliasInline(admin.TabularInline):
@@ -44,29 +42,12 @@ class AgencyAliasAdmin(admin.ModelAdmin):
     autocomplete_fields = ["agency"]
 
 
-@admin.register(AgencyGroup)
 class AgencyGroupAdmin(admin.ModelAdmin):
+    """Registered by workflow.admin, which adds the action giving members their assignments."""
+
     list_display = ["name", "member_count"]
     search_fields = ["name"]
     filter_horizontal = ["members"]
-    actions = ["assign_members"]
-
-    @admin.action(description=_("Give the members their assignments in dispatched plans"))
-    def assign_members(self, request, queryset):
-        from tasks.models import Plan
-        from workflow.services import WorkflowError, plan_assign_group_members
-
-        plans = Plan.objects.filter(state=Plan.State.DISPATCHED,
-                                    tasks__group_links__group__in=queryset).distinct()
-        created = 0
-        for plan in plans:
-            try:
-                created += plan_assign_group_members(plan=plan, by=request.user)
-            except WorkflowError as error:
-                self.message_user(request, f"{plan}: {error}", messages.WARNING)
-        self.message_user(request, ngettext(
-            "%(count)d assignment created.", "%(count)d assignments created.", created
-        ) % {"count": created}, messages.SUCCESS)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_total=Count("members"))
@@ -76,21 +57,13 @@ class AgencyGroupAdmin(admin.ModelAdmin):
         return obj.member_total
 
 
-@admin.register(AgencyMatchSuggestion)
 class AgencyMatchSuggestionAdmin(admin.ModelAdmin):
+    """Registered by workflow.admin, whose merge moves the tasks' and reports' references too."""
+
     list_display = ["agency", "candidate", "score", "status", "source"]
     list_filter = ["status"]
     search_fields = ["agency__name", "candidate__name"]
-    actions = ["confirm_merge", "reject"]
-
-    @admin.action(description=_("Same agency: merge the new one into the candidate"))
-    def confirm_merge(self, request, queryset):
-        pending = list(queryset.filter(status=AgencyMatchSuggestion.Status.PENDING))
-        for suggestion in pending:
-            agency_merge(suggestion=suggestion)
-        self.message_user(request, ngettext(
-            "%(count)d agency merged.", "%(count)d agencies merged.", len(pending)
-        ) % {"count": len(pending)}, messages.SUCCESS)
+    actions = ["reject"]
 
     @admin.action(description=_("Different agencies: reject the suggestion"))
     def reject(self, request, queryset):
@@ -130,6 +103,4 @@ class StaffProfileAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        from workflow.permissions import staff_sync
-
         staff_sync(obj)  # the agency's and role's permissions follow the profile

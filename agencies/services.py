@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import re
 
-from django.db import transaction
-
 from .models import (
     Agency,
     AgencyAlias,
@@ -45,41 +43,30 @@ def alias_remember(*, agency_id: int, spelling: str, key: str) -> None:
     )
 
 
-@transaction.atomic
-def agency_merge(*, suggestion: AgencyMatchSuggestion) -> Agency:
-    """The office confirmed a near match: the new agency becomes an alias of the candidate.
-
-    Every reference to the merged agency moves to the candidate, so nothing is lost.
-    """
-    from tasks.models import IndicatorLead, TaskAgency
-
-    merged, kept = suggestion.agency, suggestion.candidate
-    for link in TaskAgency.objects.filter(agency=merged):
-        if TaskAgency.objects.filter(task_id=link.task_id, agency=kept).exists():
-            link.delete()  # the task already names the kept agency
-        else:
-            link.agency = kept
-            link.save(update_fields=["agency"])
-    for link in IndicatorLead.objects.filter(agency=merged):
-        if IndicatorLead.objects.filter(indicator_id=link.indicator_id, agency=kept).exists():
-            link.delete()
-        else:
-            link.agency = kept
-            link.save(update_fields=["agency"])
-    LeadingGroupMember.objects.filter(agency=merged).update(agency=kept)
-    LeadingGroup.objects.filter(office_agency=merged).update(office_agency=kept)
-    for group in merged.groups.all():
+def agency_merge_references(*, merged: Agency, kept: Agency) -> dict[str, int]:
+    """Move this app's references to `merged` onto `kept`, then delete `merged` and keep its
+    name as an alias. The other apps move theirs first (workflow.merging.agencies_merge runs
+    the whole merge in one transaction). Returns the counts moved."""
+    moved = {
+        "leading_group_members": LeadingGroupMember.objects.filter(agency=merged)
+        .update(agency=kept),
+        "leading_groups": LeadingGroup.objects.filter(office_agency=merged)
+        .update(office_agency=kept),
+        "staff": merged.staff.update(agency=kept),
+        "contacts": merged.contacts.update(agency=kept),
+        "aliases": merged.aliases.update(agency=kept),
+    }
+    groups = list(merged.groups.all())
+    for group in groups:
         group.members.add(kept)
-    merged.staff.update(agency=kept)
-    merged.contacts.update(agency=kept)
-    merged.aliases.update(agency=kept)
+    moved["groups"] = len(groups)
     AgencyAlias.objects.get_or_create(
         name=merged.name, defaults={"agency": kept, "key": normalize(merged.name)}
     )
     # The alias above is the lasting record; suggestions about the merged agency go with it.
     AgencyMatchSuggestion.objects.filter(candidate=merged).delete()
     merged.delete()
-    return kept
+    return moved
 
 
 def suggestion_reject(*, suggestion: AgencyMatchSuggestion) -> None:

@@ -31,8 +31,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "agencies",
     "tasks",
+    "notifications",  # a leaf: imports none of the apps below
     "workflow",
-    "notifications",
+    "supervision",
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from tasks.views import home
+from .views import home
 
 urlpatterns = [
     path("", home, name="home"),
@@ -9,8 +9,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),  # login, logout, password change
     path("plans/", include("tasks.urls")),  # app_name "plans"
     path("notifications/", include("notifications.urls")),
-    path("supervision/", include("workflow.urls_dashboard")),  # app_name "dashboard"
-    path("supervision/", include("workflow.urls_lists")),  # app_name "lists"
-    path("supervision/", include("workflow.urls_bulletins")),  # app_name "bulletins"
+    path("supervision/", include("supervision.urls")),  # app_name "supervision"
     path("", include("workflow.urls")),  # app_name "workflow"
 ]

@@ -1,32 +1,11 @@
 """The outbox in the admin: read-only, failed messages marked, and "Retry now" for them."""
 from django.contrib import admin, messages
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .models import Notification, OutboxItem, OutboxMessage, SweepRun
 from .outbox import messages_retry
-
-
-def today():
-    return timezone.localdate()
-
-
-def upcoming_reminders(start, days: int) -> list[dict]:
-    """What the sweep would find on each of the next working days (read only)."""
-    from workflow.reminders import due_items
-    from workflow.workdays import add_working_days, is_working_day
-
-    day = start if is_working_day(start) else add_working_days(start, 1)
-    result = []
-    for _day_number in range(days):
-        items = sorted(due_items(day), key=lambda i: -i.urgency)
-        if items:
-            result.append({"date": day, "items": len(items),
-                           "people": len({i.recipient_id for i in items}), "sample": items[:3]})
-        day = add_working_days(day, 1)
-    return result
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -65,8 +44,9 @@ class OutboxItemInline(admin.TabularInline):
         return False
 
 
-@admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdmin):
+    """Registered by workflow.admin, which shows the coming days' reminders above the list."""
+
     list_display = ["subject", "to_email", "kind", "state_shown", "attempts", "next_attempt_at",
                     "sent_at", "last_error_short"]
     list_filter = ["state", "kind", "priority"]
@@ -78,13 +58,6 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
                        "created_at", "sent_at", "body_text", "body_html"]
     inlines = [OutboxItemInline]
     actions = ["retry_now"]
-    UPCOMING_DAYS = 5  # working days shown above the list
-
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "upcoming": upcoming_reminders(
-            today(), self.UPCOMING_DAYS)}
-        return super().changelist_view(request, extra_context)
-
     @admin.display(description=_("state"), ordering="state")
     def state_shown(self, obj):
         if obj.state == OutboxMessage.State.FAILED:

@@ -8,7 +8,7 @@
   lease), sends it, and marks it sent with a compare-and-set on that claim. A worker that dies
   mid-send leaves a row in `sending` whose lease expires; the next flush claims it again. A
   failure goes back to pending with exponential backoff, and to `failed` after
-  OUTBOX_MAX_ATTEMPTS (shown to the office: admin and notifications:failed).
+  OUTBOX_MAX_ATTEMPTS (shown to the office: the admin and workflow:failed-emails).
 
 The only window for a duplicate is a crash between the SMTP server accepting a message and the
 UPDATE that marks it sent — one statement. The Message-ID is derived from the key, so a
@@ -26,9 +26,11 @@ from contextvars import ContextVar
 from datetime import datetime, timedelta
 from datetime import time as clock
 
+from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import OperationalError as DatabaseError
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -51,7 +53,8 @@ URGENT_TEMPLATES = {"escalation"}
 DEFER_UNTIL = clock(8, 0)
 # The web process stamps a new message "due now" and asks a worker to flush; a worker whose
 # clock runs a little behind the web server's would find it not yet due and leave it to the
-# periodic flush, 5 minutes later. Messages due within this margin are sent at once.
+# periodic flush, 5 minutes later. New messages due within this margin are sent at once
+# (retries keep their backoff to the second).
 CLOCK_SKEW = timedelta(seconds=5)
 # Set while a sweep queues many messages: it asks for one flush at the end instead of one each.
 _held: ContextVar[HeldFlush | None] = ContextVar("outbox_held_flush", default=None)
@@ -132,8 +135,6 @@ def flush_held():
 def flush_soon() -> None:
     """Ask a worker to flush now (inline when eager). Never raises: the row is committed and
     the periodic flush (every 5 minutes, notifications/tasks.py) sends it in any case."""
-    from .tasks import flush_outbox
-
     try:
         flush_outbox.delay()
     except BROKER_ERRORS as exc:
@@ -157,24 +158,39 @@ def messages_retry(*, queryset) -> int:
 
 def _due(now) -> Q:
     """Claimable: pending and due, or sending with an expired lease (its worker died)."""
-    return (Q(state=State.PENDING, next_attempt_at__lte=now + CLOCK_SKEW)
+    return (Q(state=State.PENDING, next_attempt_at__lte=now)
+            | Q(state=State.PENDING, attempts=0, next_attempt_at__lte=now + CLOCK_SKEW)
             | Q(state=State.SENDING, lease_until__lt=now))
 
 
-def outbox_flush(limit: int = 100, *, time_budget: float | None = None) -> dict:
-    """Send up to `limit` due messages; returns counts (sent, retried, failed, deferred, taken).
+def outbox_flush(batch: int = 100, *, time_budget: float | None = None) -> dict:
+    """Send every due message, `batch` rows at a time, until none is due or the time budget
+    (seconds) is spent; returns counts (sent, retried, failed, deferred, taken).
 
-    `time_budget` (seconds) stops claiming new messages once spent, so that a task finishes
-    before its time limit instead of being killed with a message claimed.
+    `time_budget` stops claiming new messages once spent, so that a task finishes before its
+    time limit instead of being killed with a message claimed; what is left waits for the next
+    flush. Each message sent, retried, deferred or failed leaves the due set (its next attempt
+    is later), so the loop ends.
     """
     counts = Counter(sent=0, retried=0, failed=0, deferred=0, taken=0)
     deadline = time.monotonic() + time_budget if time_budget else None
-    now = timezone.now()
-    # The partial index notifications_outbox_due serves this query.
-    due = list(OutboxMessage.objects.filter(state__in=[State.PENDING, State.SENDING])
-               .filter(_due(now)).order_by("next_attempt_at", "pk")
-               .values_list("pk", flat=True)[:limit])
     connection = None
+    while deadline is None or time.monotonic() <= deadline:
+        now = timezone.now()
+        # The partial index notifications_outbox_due serves this query.
+        due = list(OutboxMessage.objects.filter(state__in=[State.PENDING, State.SENDING])
+                   .filter(_due(now)).order_by("next_attempt_at", "pk")
+                   .values_list("pk", flat=True)[:batch])
+        if not due:
+            break
+        progress, connection = _flush_batch(due, counts, deadline, connection)
+        if not progress:  # every row was taken by another worker meanwhile
+            break
+    return dict(counts)
+
+
+def _flush_batch(due: list[int], counts: Counter, deadline, connection):
+    progress = 0
     for pk in due:
         if deadline is not None and time.monotonic() > deadline:
             break
@@ -182,6 +198,7 @@ def outbox_flush(limit: int = 100, *, time_budget: float | None = None) -> dict:
         if message is None:
             counts["taken"] += 1  # another worker claimed it first
             continue
+        progress += 1
         if _capped(message):
             _defer(message)
             counts["deferred"] += 1
@@ -198,7 +215,7 @@ def outbox_flush(limit: int = 100, *, time_budget: float | None = None) -> dict:
             continue
         _mark_sent(message)
         counts["sent"] += 1
-    return dict(counts)
+    return progress, connection
 
 
 def _claim(pk: int) -> OutboxMessage | None:
@@ -295,3 +312,31 @@ def _defer(message: OutboxMessage) -> None:
         last_error=_("Daily limit of %(cap)d emails reached; sent the next morning.") % {
             "cap": settings.OUTBOX_DAILY_CAP},
     )
+
+
+# ---- the Celery task --------------------------------------------------------------------------
+# Safe to run twice or concurrently: the unique keys and the compare-and-set claims, not the
+# broker, guarantee that an email goes out once — which is what makes these options harmless:
+# - acks_late + reject_on_worker_lost: the message is acknowledged after the task ran, so a
+#   worker killed mid-task (OOM, deploy, kill -9) leaves it for another worker;
+# - autoretry on a database OperationalError (PostgreSQL restarting, connection dropped) with
+#   exponential backoff and jitter, capped at 10 minutes — under the broker's visibility
+#   timeout (15 minutes, settings), or the waiting retry would be delivered a second time.
+RETRY = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (DatabaseError,),
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+}
+
+
+# A flush stops claiming after 45 s, so it ends before the soft limit (60 s); the soft limit
+# hands back the message in flight (_release), the hard limit (90 s) kills a send stuck beyond
+# EMAIL_TIMEOUT. What is left is taken by the next flush. Retries: 5, then the next beat's.
+@shared_task(name="notifications.tasks.flush_outbox", soft_time_limit=60, time_limit=90,
+             max_retries=5, **RETRY)
+def flush_outbox() -> dict:
+    """Send the due messages of the outbox."""
+    return outbox_flush(time_budget=45)

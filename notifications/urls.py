@@ -6,5 +6,4 @@ app_name = "notifications"
 
 urlpatterns = [
     path("", views.notification_list, name="list"),
-    path("failed/", views.failed_list, name="failed"),
 ]

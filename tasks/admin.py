@@ -2,9 +2,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from workflow.admin import PLAN_INLINES, CalendarWarningMixin, generate_reporting_periods
-
-from .models import Indicator, IndicatorLead, Plan, Section, Target, Task, TaskAgency, TaskGroup
+from .models import Indicator, IndicatorLead, Section, Target, Task, TaskAgency, TaskGroup
 from .services import task_sync_needs_lead
 
 
@@ -24,16 +22,17 @@ class SectionInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-@admin.register(Plan)
-class PlanAdmin(CalendarWarningMixin, admin.ModelAdmin):
+class PlanAdmin(admin.ModelAdmin):
+    """Registered by workflow.admin, which adds the reporting schedule, the reminder policy,
+    the escalation tiers and the action generating periods."""
+
     list_display = ["title", "doc_number", "issued_on", "state", "task_count", "needing_lead"]
     list_filter = ["state", "issued_on"]
     search_fields = ["title", "issuer", "doc_number"]
     # state moves only through transitions (workflow.services); the source is what was imported.
     readonly_fields = ["state", "source_name", "source_sha256", "source_file", "imported_at"]
     autocomplete_fields = ["office_agency"]
-    inlines = [SectionInline, *PLAN_INLINES]
-    actions = [generate_reporting_periods]
+    inlines = [SectionInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(

@@ -6,11 +6,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from agencies.models import Agency, AgencyGroup
-
-
-def may_supervise(plan, user) -> bool:
-    """Office staff of the plan's office (object permission granted at dispatch)."""
-    return user.has_perm("tasks.supervise_plan", plan)
+from agencies.permissions import may_supervise
 
 
 def _may_supervise_task(task, user) -> bool:

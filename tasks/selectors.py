@@ -9,11 +9,68 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from guardian.shortcuts import get_objects_for_user
 
 from agencies.models import Agency, LeadingGroup, LeadingGroupMember
+from agencies.permissions import may_supervise
 
 from .models import Indicator, IndicatorLead, Plan, Section, Task, TaskAgency, TaskGroup
+
+# ---- who sees which plan and task (object permissions, agencies.permissions) ----------------
+# Lists use get_objects_for_user, never a has_perm per row. Model-wide permissions are not
+# accepted: an admin clerk's model rights do not open other agencies' tasks.
+
+AGENCY_PERMS = ["tasks.report_task", "tasks.contribute_task"]
+
+
+def _objects(user, perms, klass):
+    return get_objects_for_user(user, perms, klass=klass, any_perm=True, accept_global_perms=False)
+
+
+def plans_supervised_by(user):
+    return _objects(user, ["tasks.supervise_plan"], Plan)
+
+
+def plans_readable_by(user):
+    """Plans the user sees whole: as the office or as a leader."""
+    return _objects(user, ["tasks.supervise_plan", "tasks.lead_plan"], Plan)
+
+
+def tasks_of_agency_user(user):
+    """Tasks the user's agency leads or supports (through its live assignments)."""
+    return _objects(user, AGENCY_PERMS, Task)
+
+
+def tasks_visible_to(user):
+    return Task.objects.filter(
+        Q(pk__in=tasks_of_agency_user(user).values("pk"))
+        | Q(plan__in=plans_readable_by(user).values("pk"))
+    )
+
+
+def task_for_user(user, pk: int, *, write: bool = False) -> Task:
+    """The task, or 404 — also when it exists but belongs to someone else's work. With
+    write, one the user may only read (an agency, a leader) answers 403: the office's actions."""
+    task = tasks_visible_to(user).select_related("plan", "section").filter(pk=pk).first()
+    if task is None:
+        raise Http404
+    if write and not may_supervise(task.plan, user):
+        raise PermissionDenied
+    return task
+
+
+def plan_for_user(user, pk: int, *, write: bool = False) -> Plan:
+    """The plan, or 404 unless the user reads it whole (its office or a leader). With write,
+    a leader (who only reads) answers 403."""
+    plan = plans_readable_by(user).filter(pk=pk).first()
+    if plan is None:
+        raise Http404
+    if write and not may_supervise(plan, user):
+        raise PermissionDenied
+    return plan
 
 
 def plans_for_office() -> QuerySet[Plan]:

@@ -16,11 +16,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from agencies.models import (
+    Agency,
     AgencyGroup,
     AgencyMatchSuggestion,
     LeadingGroup,
     LeadingGroupMember,
 )
+from agencies.permissions import plan_grant
 from agencies.resolution import (
     AgencyDirectory,
     Resolution,
@@ -308,11 +310,7 @@ def plan_import(*, data: bytes, source_name: str, title: str | None = None,
         if plan.office_agency_id is None and office_agency_id:
             Plan.objects.filter(pk=plan.pk).update(office_agency_id=office_agency_id)
             plan.office_agency_id = office_agency_id
-        from workflow.periods import plan_reminder_defaults
-        from workflow.permissions import plan_grant
-
-        plan_grant(plan)
-        plan_reminder_defaults(plan)  # schedule, reminder policy, escalation tiers
+        plan_grant(plan)  # its office may read, correct and dispatch it
     log.info("imported %s as plan #%s", source_name, plan.pk)
     return ImportOutcome(plan, True, resolved)
 
@@ -366,8 +364,6 @@ def _write_agencies(resolved: ResolvedPlan) -> dict[str, int]:
 
 
 def _agency_id_by_name(name: str) -> int:
-    from agencies.models import Agency
-
     return Agency.objects.values_list("pk", flat=True).get(name=name)
 
 
@@ -502,3 +498,21 @@ def _write_leading_group(plan, reading: PlanReading, resolution, agency_ids) -> 
         )
         for order, m in enumerate(group.members)
     ])
+
+
+def agency_links_merge(*, merged, kept) -> dict[str, int]:
+    """Move the tasks', indicators' and plans' references from `merged` to `kept` (part of
+    workflow.merging.agencies_merge, in its transaction). A link the kept agency already has
+    is dropped rather than doubled."""
+    moved = {"task_links": 0, "indicator_leads": 0}
+    for model, key, counter in ((TaskAgency, "task_id", "task_links"),
+                                (IndicatorLead, "indicator_id", "indicator_leads")):
+        for link in model.objects.filter(agency=merged):
+            if model.objects.filter(**{key: getattr(link, key)}, agency=kept).exists():
+                link.delete()
+            else:
+                link.agency = kept
+                link.save(update_fields=["agency"])
+                moved[counter] += 1
+    moved["plans_hosted"] = Plan.objects.filter(office_agency=merged).update(office_agency=kept)
+    return moved

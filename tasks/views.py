@@ -3,23 +3,20 @@ the office)."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from agencies.models import Agency, AgencyGroup, LeadingGroupMember, StaffProfile
-from workflow.models import ReportingPeriod
-from workflow.selectors import plans_readable_by
+from agencies.models import Agency, AgencyGroup, LeadingGroupMember
+from agencies.permissions import may_supervise, office_required, plans_reader_required
 
 from . import selectors
 from .forms import PlanUploadForm
 from .importers import PlanImportError
 from .importers.corrections import RowEdit, assign_to_rows, names_typed, shown_names
 from .importers.reading import CONTEXT, GOAL, NO_NOTE, SAFEGUARDS
-from .models import Indicator, Plan, Target, may_supervise
-from .permissions import is_office, office_required, plans_reader_required
+from .models import Indicator, Plan, Target
 from .services import canonical_of, plan_import, preview_dict, resolve_plan
 from .uploads import (
     PendingUploadMissing,
@@ -33,27 +30,11 @@ from .uploads import (
 PENDING_SESSION_KEY = "plan_import_pending"
 
 
-@login_required
-@require_GET
-def home(request):
-    """Office staff and leaders start at the dashboard (at the plans while they have none to
-    read, so the office can import its first); an agency's staff at its tasks."""
-    profile = getattr(request.user, "profile", None)
-    role = profile.role if profile is not None else None
-    if is_office(request.user) or role == StaffProfile.Role.LEADER:
-        if plans_readable_by(request.user).exists():
-            return redirect("dashboard:office")
-        return redirect("plans:list")
-    if role in (StaffProfile.Role.REPORTER, StaffProfile.Role.HEAD):
-        return redirect("workflow:my-tasks")
-    return render(request, "tasks/portal_pending.html")
-
-
 @plans_reader_required
 @require_GET
 def plan_list(request):
     """The plans the user supervises (the office) or reads (leaders); nobody sees every plan."""
-    readable = plans_readable_by(request.user).values("pk")
+    readable = selectors.plans_readable_by(request.user).values("pk")
     plans = selectors.plans_for_office().filter(pk__in=readable)
     return render(request, "tasks/plan_list.html", {"plans": plans})
 
@@ -62,12 +43,8 @@ def plan_list(request):
 @require_GET
 def plan_detail(request, pk: int):
     """404 for a plan the user neither supervises nor leads, whoever they are."""
-    if not plans_readable_by(request.user).filter(pk=pk).exists():
-        raise Http404
-    try:
-        detail = selectors.plan_detail(pk)
-    except Plan.DoesNotExist:
-        raise Http404 from None
+    selectors.plan_for_user(request.user, pk)
+    detail = selectors.plan_detail(pk)
     plan = detail.plan
     supervise = may_supervise(plan, request.user)
     empty_groups = []
@@ -77,7 +54,7 @@ def plan_detail(request, pk: int):
                                                        members__isnull=True).distinct())
     return render(request, "tasks/plan_detail.html", {
         "detail": detail, "plan": plan, "can_supervise": supervise,
-        "periods": list(ReportingPeriod.objects.filter(plan=plan)),
+        "periods": list(plan.periods.all()),  # workflow's ReportingPeriod, by its relation
         "empty_groups": empty_groups, "show_state": plan.state != Plan.State.DRAFT,
     })
 

@@ -76,10 +76,10 @@ def test_the_outbox_admin_shows_upcoming_reminders(clerk, time_machine):
     from django.utils import timezone
 
     from agencies.models import Agency
+    from lib.workdays import add_working_days
     from tasks.models import Plan
     from workflow.models import ReportingPeriod
     from workflow.services import plan_dispatch, staff_profile_save
-    from workflow.workdays import add_working_days
 
     today = date(2026, 11, 26)
     time_machine.move_to(timezone.make_aware(datetime.combine(today, time(10))))

@@ -75,7 +75,7 @@ def report_of(cast, task=None):
 def test_home_sends_agency_staff_to_their_tasks_and_readers_to_the_dashboard(cast):
     assert client_for(cast.lead).get(reverse("home"))["Location"] == reverse("workflow:my-tasks")
     assert client_for(cast.head).get(reverse("home"))["Location"] == reverse("workflow:my-tasks")
-    dashboard = reverse("dashboard:office")
+    dashboard = reverse("supervision:office")
     assert client_for(cast.office).get(reverse("home"))["Location"] == dashboard
     assert client_for(cast.leader).get(reverse("home"))["Location"] == dashboard
 

@@ -15,28 +15,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import StaffProfile
+from lib.workdays import working_days_between
+from supervision.dashboard import list_url, office_dashboard, plan_dashboard, sort_ranking
+from supervision.indicators import indicator_light, target_reached_pct, term_elapsed_pct
 from tasks.models import Indicator, Plan, Section, Task, TaskAgency
 from tasks.services import plan_import
 from tests.cast import OFFICE, build_cast, person
 from tests.seeds import seed_bytes, seed_path
 from workflow import services
-from workflow.dashboard import (
-    GREEN,
-    NO_LIGHT,
-    RED,
-    YELLOW,
-    current_period,
-    indicator_light,
-    list_url,
-    office_dashboard,
-    plan_dashboard,
-    report_light,
-    sort_ranking,
-    target_reached_pct,
-    term_elapsed_pct,
-)
 from workflow.models import Assignment, Escalation, IndicatorValue, ProgressReport, ReportingPeriod
-from workflow.workdays import working_days_between
+from workflow.obligations import GREEN, NO_LIGHT, RED, YELLOW, current_period, report_light
 
 pytestmark = pytest.mark.dates
 
@@ -137,7 +125,15 @@ def test_the_current_period_is_the_latest_open_one_started():
     ("submitted", True, OVERDUE_DAY, NO_LIGHT),  # late, waiting for the office
 ])
 def test_the_light_of_a_lead_report(state, late, day, light):
-    assert report_light(due_on=DUE, on_date=day, state=state, late=late) == light
+    assert report_light(due_on=DUE, on_date=day, state=state, late=late, chased=True) == light
+
+
+def test_a_report_nobody_is_chased_for_has_no_red_or_yellow():
+    for day in (OVERDUE_DAY, SOON_DAY):
+        assert report_light(due_on=DUE, on_date=day, state="draft", late=False,
+                            chased=False) == NO_LIGHT
+    assert report_light(due_on=DUE, on_date=OVERDUE_DAY, state="verified", late=False,
+                        chased=False) == GREEN
 
 
 def test_yellow_means_at_most_three_working_days_left_across_holidays():
@@ -147,9 +143,10 @@ def test_yellow_means_at_most_three_working_days_left_across_holidays():
         for back in range(25):
             day = due - timedelta(days=back)
             expected = YELLOW if working_days_between(day, due) <= 3 else NO_LIGHT
-            assert report_light(due_on=due, on_date=day, state="draft") == expected, (day, due)
-    assert report_light(due_on=D(2099, 1, 10), on_date=D(2026, 11, 26),
-                        state="draft") == NO_LIGHT
+            assert report_light(due_on=due, on_date=day, state="draft", late=False,
+                                chased=True) == expected, (day, due)
+    assert report_light(due_on=D(2099, 1, 10), on_date=D(2026, 11, 26), state="draft",
+                        late=False, chased=True) == NO_LIGHT
 
 
 def test_a_cumulative_target_with_a_baseline_counts_from_the_baseline():
@@ -198,31 +195,36 @@ def test_the_ranking_sorts_by_the_requested_column():
 def test_it_counts_the_current_periods_reports_and_lights_when_overdue(scene):
     board = plan_dashboard(scene.cast.plan, OVERDUE_DAY)
     fig = board["figures"]
-    assert fig.period == scene.cast.period
+    assert [row.period for row in fig.periods] == [scene.cast.period]
     assert fig.owed == 43
-    assert fig.report_states == {"not_started": 39, "draft": 0, "awaiting_signoff": 0,
+    assert fig.totals.report_states == {"not_started": 39, "draft": 0, "awaiting_signoff": 0,
                                  "submitted": 2, "returned": 1, "verified": 1}
     assert fig.task_states == {"assigned": 39, "reporting": 3, "verified": 1}
     assert fig.lights == {RED: 40, YELLOW: 0, GREEN: 2, NO_LIGHT: 1}
-    assert (fig.on_time, fig.on_time_base, fig.on_time_rate) == (2, 43, 4.7)
+    assert (fig.totals.on_time, fig.totals.late, fig.totals.overdue) == (2, 1, 40)
+    assert fig.on_time_rate == 4.7
 
 
 def test_the_lights_turn_yellow_before_the_due_date(scene):
     fig = plan_dashboard(scene.cast.plan, SOON_DAY)["figures"]
     assert fig.lights == {RED: 0, YELLOW: 40, GREEN: 2, NO_LIGHT: 1}
-    assert (fig.on_time, fig.on_time_base) == (2, 3)
+    assert (fig.totals.on_time, fig.totals.late, fig.totals.overdue) == (2, 1, 0)
     fig = plan_dashboard(scene.cast.plan, EARLY_DAY)["figures"]
     assert fig.lights == {RED: 0, YELLOW: 0, GREEN: 2, NO_LIGHT: 41}
 
 
 def test_each_count_links_to_the_filtered_list(scene):
     plan, period = scene.cast.plan, scene.cast.period
-    links = plan_dashboard(plan, OVERDUE_DAY)["links"]
-    assert links["lights"][RED] == (
-        f"/supervision/plans/{plan.pk}/tasks/?light=red&period={period.pk}")
-    assert links["states"]["verified"] == list_url(plan.pk, state="verified")
-    page = _client(scene.cast.office).get(reverse("dashboard:plan", args=[plan.pk]))
-    assert links["lights"][RED].replace("&", "&amp;") in page.content.decode()
+    fig = plan_dashboard(plan, OVERDUE_DAY)["figures"]
+    [row] = fig.periods
+    assert row.light_links()[RED] == (
+        f"/supervision/plans/{plan.pk}/tasks/?period={period.pk}&light=red")
+    [verified] = [r for r in fig.task_state_rows() if r["key"] == "verified"]
+    assert verified["url"] == list_url(plan.pk, state="verified")
+    [red] = [r for r in fig.light_rows() if r["key"] == RED]
+    assert red["url"] == reverse("workflow:overdue", args=[plan.pk])  # every period's reds
+    page = _client(scene.cast.office).get(reverse("supervision:plan", args=[plan.pk]))
+    assert row.light_links()[RED].replace("&", "&amp;") in page.content.decode()
 
 
 def test_a_task_assigned_after_the_period_fell_due_owes_nothing(scene):
@@ -230,7 +232,7 @@ def test_a_task_assigned_after_the_period_fell_due_owes_nothing(scene):
     Assignment.objects.filter(task=scene.d).update(created_at=late)
     fig = plan_dashboard(scene.cast.plan, OVERDUE_DAY)["figures"]
     assert fig.owed == 42
-    assert fig.report_states["returned"] == 0
+    assert fig.totals.report_states["returned"] == 0
 
 
 def test_sections_show_the_share_verified_and_submitted(scene):
@@ -271,7 +273,7 @@ def test_the_agency_ranking_counts_each_lead_agencys_reports(scene):
 
 def test_the_ranking_is_sorted_on_the_server(scene):
     office = _client(scene.cast.office)
-    url = reverse("dashboard:plan", args=[scene.cast.plan.pk])
+    url = reverse("supervision:plan", args=[scene.cast.plan.pk])
     rows = office.get(url, {"sort": "-overdue"}).context["ranking"]
     assert [r["overdue"] for r in rows] == sorted((r["overdue"] for r in rows), reverse=True)
     rows = office.get(url, {"sort": "name"}).context["ranking"]
@@ -326,7 +328,7 @@ def test_a_shared_target_counts_once(scene):
 # ---- who may read it -------------------------------------------------------------------------
 
 def test_the_office_and_the_leader_read_the_plans_dashboard(scene):
-    url = reverse("dashboard:plan", args=[scene.cast.plan.pk])
+    url = reverse("supervision:plan", args=[scene.cast.plan.pk])
     for user in (scene.cast.office, scene.cast.director, scene.cast.leader):
         page = _client(user).get(url)
         assert page.status_code == 200
@@ -337,20 +339,20 @@ def test_the_office_and_the_leader_read_the_plans_dashboard(scene):
 def test_agencies_get_403(scene):
     for user in (scene.cast.lead, scene.cast.head, scene.cast.supporting, scene.cast.outsider):
         client = _client(user)
-        assert client.get(reverse("dashboard:plan", args=[scene.cast.plan.pk])).status_code == 403
-        assert client.get(reverse("dashboard:office")).status_code == 403
+        assert client.get(reverse("supervision:plan", args=[scene.cast.plan.pk])).status_code == 403
+        assert client.get(reverse("supervision:office")).status_code == 403
 
 
 def test_another_offices_plan_is_404(scene):
     other = plan_import(data=seed_bytes("002"), source_name=seed_path("002").name).plan
     client = _client(scene.cast.office)
-    assert client.get(reverse("dashboard:plan", args=[other.pk])).status_code == 404
-    assert client.get(reverse("dashboard:plan", args=[999999])).status_code == 404
+    assert client.get(reverse("supervision:plan", args=[other.pk])).status_code == 404
+    assert client.get(reverse("supervision:plan", args=[999999])).status_code == 404
 
 
 def test_it_rejects_post(scene):
     client = _client(scene.cast.office)
-    assert client.post(reverse("dashboard:office")).status_code == 405
+    assert client.post(reverse("supervision:office")).status_code == 405
 
 
 # ---- the office's dashboard --------------------------------------------------------------------
@@ -383,7 +385,7 @@ def test_the_office_dashboard_adds_up_its_plans(scene):
 
 
 def test_the_leader_sees_the_plans_they_read(scene):
-    page = _client(scene.cast.leader).get(reverse("dashboard:office"))
+    page = _client(scene.cast.leader).get(reverse("supervision:office"))
     assert page.status_code == 200
     assert [fig.plan for fig, _ in page.context["plans"]] == [scene.cast.plan]
 
@@ -399,8 +401,8 @@ def _queries(client, url) -> int:
 def test_both_dashboards_read_in_a_constant_number_of_queries(scene):
     cast = scene.cast
     client = _client(cast.office)
-    plan_url = reverse("dashboard:plan", args=[cast.plan.pk])
-    office_url = reverse("dashboard:office")
+    plan_url = reverse("supervision:plan", args=[cast.plan.pk])
+    office_url = reverse("supervision:office")
     before = (_queries(client, plan_url), _queries(client, office_url))
 
     second = _second_plan(cast)

@@ -19,20 +19,20 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from agencies.models import Agency
+from lib.workdays import add_working_days
+from supervision.assessment import Facts, attainment, period_facts, score
+from supervision.models import AssessmentWeights
 from tasks.models import IndicatorLead, Target, Task
 from tests.cast import build_cast, person
-from workflow import lights
-from workflow.assessment import Facts, attainment, period_facts, score
+from workflow import obligations as lights
 from workflow.escalation import task_escalate
 from workflow.models import (
-    AssessmentWeights,
     Assignment,
     Escalation,
     IndicatorValue,
     ReportingPeriod,
 )
 from workflow.services import report_return, report_save, report_submit, report_verify
-from workflow.workdays import add_working_days
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
@@ -88,7 +88,7 @@ def cast(time_machine):
 
 
 def _tasks_url(cast, **params):
-    url = reverse("lists:tasks", args=[cast.plan.pk])
+    url = reverse("supervision:tasks", args=[cast.plan.pk])
     if params:
         url += "?" + "&".join(f"{k}={v}" for k, v in params.items())
     return url
@@ -96,21 +96,6 @@ def _tasks_url(cast, **params):
 
 def _listed(response) -> set[int]:
     return {row["task"].pk for row in response.context["rows"]}
-
-
-# ---- lights -----------------------------------------------------------------------------------
-
-def test_report_light_rules():
-    due, light = date(2026, 6, 10), lights.report_light
-    assert light(due_on=due, on_date=date(2026, 6, 11), state="not_started") == lights.RED
-    assert light(due_on=due, on_date=date(2026, 6, 11), state="returned") == lights.RED
-    assert light(due_on=due, on_date=date(2026, 6, 8), state="draft") == lights.YELLOW
-    assert light(due_on=due, on_date=date(2026, 5, 1), state="draft") == lights.NO_LIGHT
-    assert light(due_on=due, on_date=date(2026, 6, 8), state="submitted") == lights.GREEN
-    assert light(due_on=due, on_date=date(2026, 6, 12), state="submitted",
-                 late=True) == lights.NO_LIGHT
-    assert light(due_on=due, on_date=date(2026, 6, 12), state="verified",
-                 late=True) == lights.GREEN
 
 
 # ---- the task list ----------------------------------------------------------------------------
@@ -142,7 +127,7 @@ def test_the_list_and_the_dashboard_count_the_same_lights(cast):
     client = _client(cast.office)
     rows = client.get(_tasks_url(cast)).context["rows"]
     listed = {light: sum(row["light"] == light for row in rows) for light in lights.LIGHTS}
-    dashboard = client.get(reverse("dashboard:plan", args=[cast.plan.pk])).context
+    dashboard = client.get(reverse("supervision:plan", args=[cast.plan.pk])).context
     assert listed == {k: v for k, v in dashboard["figures"].lights.items() if k in lights.LIGHTS}
     missing = next(row for row in rows if row["task"] == cast.missing_task)
     assert missing["light"] == lights.NO_LIGHT
@@ -214,11 +199,14 @@ def test_it_exports_the_filtered_list_to_xlsx(cast):
     sheet = load_workbook(BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 1 + 3
-    assert {r[0] for r in rows[1:]} == {cast.on_time_task.content, cast.late_task.content,
+    assert rows[0][:2] == ("方案", "任务")
+    assert {r[1] for r in rows[1:]} == {cast.on_time_task.content, cast.late_task.content,
                                        cast.missing_task.content}
-    missing = next(r for r in rows[1:] if r[0] == cast.missing_task.content)
-    assert LEAD_AGENCY in missing[2]
-    assert missing[7] == Task.objects.get(pk=cast.missing_task.pk).escalation_level
+    missing = next(r for r in rows[1:] if r[1] == cast.missing_task.content)
+    assert missing[0] == cast.plan.title
+    assert LEAD_AGENCY in missing[3]
+    assert missing[6] == cast.period.label and missing[7].startswith("红灯")
+    assert missing[9] == Task.objects.get(pk=cast.missing_task.pk).escalation_level
 
 
 def test_the_task_list_runs_the_same_queries_as_data_grows(cast):
@@ -249,7 +237,7 @@ def test_the_task_list_is_for_the_office_and_leaders(cast):
     assert _client(cast.outsider).get(url).status_code == 404
     other_office = person("other-office", "某县人民政府", "office_staff")
     assert _client(other_office).get(url).status_code == 404
-    assert _client(cast.office).get(reverse("lists:tasks", args=[99999])).status_code == 404
+    assert _client(cast.office).get(reverse("supervision:tasks", args=[99999])).status_code == 404
 
 
 def test_the_task_list_rejects_post(cast):
@@ -259,7 +247,7 @@ def test_the_task_list_rejects_post(cast):
 # ---- the scorecard ----------------------------------------------------------------------------
 
 def _scorecard(client, cast, agency=None):
-    return client.get(reverse("lists:scorecard", args=[(agency or cast.agency).pk])
+    return client.get(reverse("supervision:scorecard", args=[(agency or cast.agency).pk])
                       + f"?plan={cast.plan.pk}")
 
 
@@ -283,7 +271,7 @@ def test_an_agency_sees_its_own_scorecard_only(cast):
     assert _scorecard(_client(cast.lead), cast, supporting).status_code == 404
     assert _scorecard(_client(cast.outsider), cast).status_code == 404
     assert _scorecard(_client(cast.leader), cast).status_code == 200
-    url = reverse("lists:scorecard", args=[cast.agency.pk]) + "?plan=99999"
+    url = reverse("supervision:scorecard", args=[cast.agency.pk]) + "?plan=99999"
     assert _client(cast.office).get(url).status_code == 404
     assert _client(cast.office).post(url).status_code == 405
 
@@ -360,7 +348,7 @@ def test_the_assessment_scores_each_agency_exactly(cast):
     facts, _ = period_facts([cast.plan.pk], AS_OF)
     mine = facts[(cast.agency.pk, cast.period.pk)]
     assert mine.attainment == [Fraction(1, 2)]
-    response = _client(cast.office).get(reverse("lists:assessment", args=[cast.plan.pk]))
+    response = _client(cast.office).get(reverse("supervision:assessment", args=[cast.plan.pk]))
     assert response.status_code == 200
     row = next(r for r in response.context["rows"] if r["agency_id"] == cast.agency.pk)
     # due 3: on time 1/3, returns 1 − 1/3, overdue 1 − (2+5)/30, escalations 1 − 1/3, ind 1/2
@@ -374,13 +362,13 @@ def test_the_assessment_scores_each_agency_exactly(cast):
 
 def test_the_office_sets_the_weights_and_the_ranking_follows(cast):
     office = _client(cast.office)
-    url = reverse("lists:assessment-weights", args=[cast.plan.pk])
+    url = reverse("supervision:assessment-weights", args=[cast.plan.pk])
     data = {"on_time": 100, "returns": 0, "overdue": 0, "escalations": 0, "indicators": 0,
             "overdue_cap_working_days": 10}
     assert office.post(url, data).status_code == 302
     weights = AssessmentWeights.objects.get(plan=cast.plan)
     assert (weights.on_time, weights.returns) == (100, 0)
-    response = office.get(reverse("lists:assessment", args=[cast.plan.pk]))
+    response = office.get(reverse("supervision:assessment", args=[cast.plan.pk]))
     row = next(r for r in response.context["rows"] if r["agency_id"] == cast.agency.pk)
     assert row["score"].total == Decimal("33.33")
     totals = [r["score"].total for r in response.context["rows"]]
@@ -388,13 +376,13 @@ def test_the_office_sets_the_weights_and_the_ranking_follows(cast):
 
 
 def test_only_the_office_changes_the_weights(cast):
-    url = reverse("lists:assessment-weights", args=[cast.plan.pk])
+    url = reverse("supervision:assessment-weights", args=[cast.plan.pk])
     data = {"on_time": 1, "returns": 0, "overdue": 0, "escalations": 0, "indicators": 0,
             "overdue_cap_working_days": 10}
     assert _client(cast.leader).post(url, data).status_code == 403
     assert _client(cast.lead).post(url, data).status_code == 404
     assert _client(cast.office).get(url).status_code == 405
     assert not AssessmentWeights.objects.filter(plan=cast.plan).exists()
-    page = reverse("lists:assessment", args=[cast.plan.pk])
+    page = reverse("supervision:assessment", args=[cast.plan.pk])
     assert _client(cast.leader).get(page).context["form"] is None
     assert _client(cast.outsider).get(page).status_code == 404

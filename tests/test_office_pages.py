@@ -15,13 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyGroup, Contact, StaffProfile
+from lib.workdays import working_days_between
 from notifications.models import Notification
 from tasks.models import Plan, Task, TaskAgency
 from tasks.services import plan_import
 from tests.seeds import seed_bytes, seed_path
 from workflow import services
 from workflow.models import Assignment, Instruction, ProgressReport, ReportingPeriod
-from workflow.workdays import working_days_between
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 

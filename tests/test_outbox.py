@@ -22,11 +22,11 @@ from kombu.exceptions import OperationalError
 from notifications import outbox
 from notifications.models import OutboxItem, OutboxMessage
 from notifications.outbox import message_enqueue, message_id_for, outbox_flush
-from notifications.sweep import reminders_sweep
 from notifications.tasks import flush_outbox
 from tests.cast import build_cast
 from workflow import reminders, services
 from workflow.reminders import ReminderItem
+from workflow.sweep import reminders_sweep
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
@@ -216,10 +216,11 @@ def test_the_daily_cap_defers_the_fourth_digest_but_not_an_escalation():
     user = person("lead")
     for n in range(3):
         enqueue(user, key=f"digest|{user.pk}|{n}", template="digest", items=[
-            {"text": f"第{n}项", "link": "", "kind_label": ""}], recipient_name="lead")
+            {"text": f"第{n}项", "link": "", "kind_label": ""}], total=1, recipient_name="lead")
     assert outbox_flush()["sent"] == 3
     enqueue(user, key=f"digest|{user.pk}|4", template="digest",
-            items=[{"text": "第4项", "link": "", "kind_label": ""}], recipient_name="lead")
+            items=[{"text": "第4项", "link": "", "kind_label": ""}], total=1,
+            recipient_name="lead")
     enqueue(user, key=f"escalation|9|{user.pk}", template="escalation", kind_label="督办")
     counts = outbox_flush()
     assert counts["sent"] == 1 and counts["deferred"] == 1
@@ -453,7 +454,7 @@ def test_the_failed_page_is_for_the_office_only(client):
     enqueue(cast.lead, key="failed-one")
     enqueue(person("stranger"), key="not-ours")
     OutboxMessage.objects.update(state=State.FAILED, last_error="SMTPRecipientsRefused")
-    url = reverse("notifications:failed")
+    url = reverse("workflow:failed-emails")
     client.force_login(cast.outsider)
     assert client.get(url).status_code == 403
     client.force_login(cast.lead)
@@ -484,16 +485,23 @@ def test_retry_now_in_the_admin_sends_a_failed_message_again(client):
 
 def test_the_beat_entries_are_in_the_database():
     sweep = PeriodicTask.objects.get(name="duban: daily reminder sweep")
-    assert sweep.task == "notifications.tasks.sweep_reminders"
+    assert sweep.task == "workflow.tasks.sweep_reminders"
     assert (sweep.crontab.hour, sweep.crontab.minute) == ("9", "0")
     assert str(sweep.crontab.timezone) == "Asia/Shanghai"
     flush = PeriodicTask.objects.get(name="duban: outbox flush")
     assert flush.task == "notifications.tasks.flush_outbox"
     assert (flush.interval.every, flush.interval.period) == (5, "minutes")
+    catch_up = PeriodicTask.objects.get(name="duban: reminder sweep catch-up")
+    assert catch_up.task == "workflow.tasks.sweep_catch_up"
+    assert (catch_up.interval.every, catch_up.expire_seconds) == (5, 300)
+    from config.celery import app
 
+    app.loader.import_default_modules()
+    for entry in (sweep, flush, catch_up):
+        assert entry.task in app.tasks  # each entry names a task the worker knows
 
 def test_the_tasks_run_the_sweep_and_the_flush(stub_reminders):
-    from notifications.tasks import sweep_reminders
+    from workflow.tasks import sweep_reminders
 
     lead = person("lead")
     stub_reminders["items"] = [item(lead, "report", "task:1", "due", 30, "任务一 due")]

@@ -16,13 +16,20 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from lib import workdays
+from lib.workdays import (
+    add_working_days,
+    calendar_covers,
+    is_working_day,
+    working_days_between,
+)
 from notifications.models import Notification
 from tasks.models import Indicator, Plan, Task
 from tasks.services import plan_import
 from tests.cast import build_cast
 from tests.seeds import seed_bytes, seed_path
-from workflow import escalation as escalation_module
-from workflow import selectors, services, workdays
+from workflow import recipients as recipients_module
+from workflow import selectors, services
 from workflow.checks import W010, check_calendar_coverage
 from workflow.escalation import task_escalate
 from workflow.models import (
@@ -33,7 +40,12 @@ from workflow.models import (
     ReportingPeriod,
     ReportingSchedule,
 )
-from workflow.periods import period_close, periods_generate, task_deadline_kind
+from workflow.periods import (
+    period_close,
+    periods_generate,
+    plan_reminder_defaults,
+    task_deadline_kind,
+)
 from workflow.reminders import (
     CONTRIBUTION_MISSING,
     ESCALATION,
@@ -43,16 +55,10 @@ from workflow.reminders import (
     UNACKNOWLEDGED,
     due_items,
     escalations_apply,
-    reminder_digests,
     users_without_email,
 )
 from workflow.services import WorkflowError
-from workflow.workdays import (
-    add_working_days,
-    calendar_covers,
-    is_working_day,
-    working_days_between,
-)
+from workflow.sweep import reminders_sweep
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
@@ -160,18 +166,19 @@ def test_the_admin_action_generates_the_periods(client):
 
 def _plan(start=None, end=None) -> Plan:
     plan = plan_import(data=seed_bytes("001"), source_name=seed_path("001").name).plan
+    plan_reminder_defaults(plan)  # as dispatch does
     Plan.objects.filter(pk=plan.pk).update(period_start=start, period_end=end)
     plan.refresh_from_db()
     return plan
 
 
-def test_an_imported_plan_gets_the_default_schedule_policy_and_tiers():
-    plan = _plan()
+def test_a_dispatched_plan_gets_the_default_schedule_policy_and_tiers():
+    plan = build_cast().plan
     schedule, policy = plan.reporting_schedule, plan.reminder_policy
     assert (schedule.frequency, schedule.due_working_days) == ("quarterly", 5)
     assert policy.before_days() == [7, 3, 1]
     assert (policy.remind_on_due, policy.overdue_every_working_days,
-            policy.daily_cap_per_person, policy.escalate_after_working_days) == (True, 3, 3, 5)
+            policy.escalate_after_working_days) == (True, 3, 5)
     tiers = [(t.order, t.name, t.after_working_days_overdue,
               t.binding_after_working_days_overdue, t.to_reporters, t.to_heads, t.to_office)
              for t in plan.escalation_tiers.all()]
@@ -338,7 +345,13 @@ def test_the_policy_decides_the_stages(cast):
     assert _stages(_items(cast, D(2026, 3, 20))) == {cast.lead.pk: "overdue-1"}
 
 
-def test_nothing_is_due_once_the_report_is_submitted_or_verified(cast):
+def _on(clock, day: date) -> None:
+    """Act on that day (the sweep reads what was in by the day it looks at)."""
+    clock.move_to(timezone.make_aware(datetime.combine(day, time(10))))
+
+
+def test_nothing_is_due_once_the_report_is_submitted_or_verified(cast, time_machine):
+    _on(time_machine, D(2026, 3, 4))
     report = services.report_save(task=cast.task, period=cast.period, by=cast.lead,
                                   data={"progress": "已完成。", "completion": "in_progress"})
     assert _stages(_items(cast, D(2026, 3, 9))) == {cast.lead.pk: "overdue-1"}  # a draft
@@ -356,7 +369,8 @@ def test_nothing_is_due_for_a_closed_period(cast):
     assert _items(cast, D(2026, 3, 20), ESCALATION) == []
 
 
-def test_nothing_is_due_for_a_verified_task(cast):
+def test_nothing_is_due_for_a_verified_task(cast, time_machine):
+    _on(time_machine, D(2026, 3, 4))
     ReportingPeriod.objects.create(plan=cast.plan, label="2026年第1季度", starts_on=D(2026, 1, 1),
                                    ends_on=D(2026, 3, 31), due_on=D(2026, 4, 8))
     report = services.report_save(task=cast.task, period=cast.period, by=cast.lead,
@@ -495,12 +509,12 @@ def test_escalations_apply_records_each_tier_once_and_raises_the_level(cast):
 
 def test_a_digest_puts_the_most_urgent_first(cast):
     _assign_on(cast, D(2026, 2, 2))
-    [digest] = [d for d in reminder_digests(D(2026, 3, 11)) if d.recipient_id == cast.lead.pk]
+    digests = reminders_sweep(D(2026, 3, 11), dry_run=True).digests
+    [digest] = [d for d in digests if d.recipient == cast.lead]
     urgencies = [i.urgency for i in digest.items]
     assert urgencies == sorted(urgencies, reverse=True)
     assert digest.items[0].kind == ESCALATION
-    assert digest.daily_cap == 3
-    assert not [d for d in reminder_digests(D(2026, 3, 11)) if d.recipient_id == cast.outsider.pk]
+    assert not [d for d in digests if d.recipient == cast.outsider]
 
 
 def test_due_items_reads_a_plan_in_a_fixed_number_of_queries(cast):
@@ -538,7 +552,7 @@ def outbox(monkeypatch):
         sent.append({"recipient": recipient, "key": key, "template": template,
                      "context": context})
 
-    monkeypatch.setattr(escalation_module, "message_enqueue", enqueue)
+    monkeypatch.setattr(recipients_module, "message_enqueue", enqueue)
     return sent
 
 
@@ -552,7 +566,8 @@ def test_an_urge_raises_the_level_notifies_and_shows_in_the_timeline(cast, outbo
                    .values_list("recipient", flat=True))
     assert notified == {cast.lead.pk, cast.head.pk}
     assert {(m["recipient"].pk, m["key"], m["template"]) for m in outbox} == {
-        (u.pk, f"escalation|{escalation.pk}|{u.pk}", "escalation") for u in (cast.lead, cast.head)}
+        (u.pk, f"escalation|workflow.escalation:{escalation.pk}|{u.pk}", "escalation")
+        for u in (cast.lead, cast.head)}
     assert outbox[0]["context"]["text"] == "请于3日内报送。"
     [entry] = [e for e in selectors.timeline(cast.task) if e["kind"] == "escalation"]
     assert (entry["level"], entry["escalation_kind"], entry["text"], entry["by"]) == (
@@ -568,7 +583,7 @@ def test_an_urge_queues_an_email_for_each_lead_reporter_and_head_with_an_address
                                text="请说明逾期原因。")
     [message] = OutboxMessage.objects.all()
     assert (message.key, message.kind, message.recipient) == (
-        f"escalation|{escalation.pk}|{cast.lead.pk}", "escalation", cast.lead)
+        f"escalation|workflow.escalation:{escalation.pk}|{cast.lead.pk}", "escalation", cast.lead)
     assert "请说明逾期原因。" in message.body_text
     assert reverse("workflow:task", args=[cast.task.pk]) in message.body_text
 

@@ -1,9 +1,20 @@
 from django.contrib import admin, messages
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from agencies.admin import AgencyGroupAdmin as AgencyGroupBaseAdmin
+from agencies.admin import AgencyMatchSuggestionAdmin as SuggestionBaseAdmin
+from agencies.models import AgencyGroup, AgencyMatchSuggestion
+from lib.workdays import add_working_days, is_working_day
+from notifications.admin import OutboxMessageAdmin as OutboxBaseAdmin
+from notifications.models import OutboxMessage
+from tasks.admin import PlanAdmin as PlanBaseAdmin
+from tasks.models import Plan
+
+from .errors import WorkflowError
+from .merging import agencies_merge
 from .models import (
-    AssessmentWeights,
     Assignment,
     Attachment,
     Contribution,
@@ -17,7 +28,8 @@ from .models import (
     ReportingSchedule,
 )
 from .periods import calendar_gaps, calendar_warning, periods_generate
-from .services import WorkflowError
+from .reminders import due_items
+from .services import plan_assign_group_members
 
 # ---- schedules, reminders, escalation (inlines of the plan's admin: tasks/admin.py) ---------
 
@@ -51,7 +63,7 @@ class ReminderPolicyInline(admin.StackedInline):
     extra = 0
     max_num = 1
     fields = ["before_working_days", "remind_on_due", "overdue_every_working_days",
-              "daily_cap_per_person", "escalate_after_working_days"]
+              "escalate_after_working_days"]
 
 
 class EscalationTierInline(admin.TabularInline):
@@ -82,6 +94,73 @@ def generate_reporting_periods(modeladmin, request, queryset):
             modeladmin.message_user(request, calendar_warning(years), messages.WARNING)
 
 
+@admin.register(Plan)
+class PlanAdmin(CalendarWarningMixin, PlanBaseAdmin):
+    inlines = [*PlanBaseAdmin.inlines, *PLAN_INLINES]
+    actions = [generate_reporting_periods]
+
+
+@admin.register(AgencyGroup)
+class AgencyGroupAdmin(AgencyGroupBaseAdmin):
+    actions = ["assign_members"]
+
+    @admin.action(description=_("Give the members their assignments in dispatched plans"))
+    def assign_members(self, request, queryset):
+        plans = Plan.objects.filter(state=Plan.State.DISPATCHED,
+                                    tasks__group_links__group__in=queryset).distinct()
+        created = 0
+        for plan in plans:
+            try:
+                created += plan_assign_group_members(plan=plan, by=request.user)
+            except WorkflowError as error:
+                self.message_user(request, f"{plan}: {error}", messages.WARNING)
+        self.message_user(request, ngettext(
+            "%(count)d assignment created.", "%(count)d assignments created.", created
+        ) % {"count": created}, messages.SUCCESS)
+
+
+@admin.register(AgencyMatchSuggestion)
+class AgencyMatchSuggestionAdmin(SuggestionBaseAdmin):
+    actions = ["confirm_merge", *SuggestionBaseAdmin.actions]
+
+    @admin.action(description=_("Same agency: merge the new one into the candidate"))
+    def confirm_merge(self, request, queryset):
+        pending = list(queryset.filter(status=AgencyMatchSuggestion.Status.PENDING)
+                       .select_related("agency", "candidate"))
+        for suggestion in pending:
+            moved = agencies_merge(suggestion=suggestion)
+            said = "，".join(f"{name} {count}" for name, count in moved.items() if count)
+            self.message_user(request, _("%(merged)s merged into %(kept)s: %(moved)s") % {
+                "merged": suggestion.agency.name, "kept": suggestion.candidate.name,
+                "moved": said or "—"}, messages.SUCCESS)
+        self.message_user(request, ngettext(
+            "%(count)d agency merged.", "%(count)d agencies merged.", len(pending)
+        ) % {"count": len(pending)}, messages.SUCCESS)
+
+
+def upcoming_reminders(start, days: int) -> list[dict]:
+    """What the sweep would find on each of the next working days (read only)."""
+    day = start if is_working_day(start) else add_working_days(start, 1)
+    result = []
+    for _day_number in range(days):
+        items = sorted(due_items(day), key=lambda i: -i.urgency)
+        if items:
+            result.append({"date": day, "items": len(items),
+                           "people": len({i.recipient_id for i in items}), "sample": items[:3]})
+        day = add_working_days(day, 1)
+    return result
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(OutboxBaseAdmin):
+    UPCOMING_DAYS = 5  # working days shown above the list
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "upcoming": upcoming_reminders(
+            timezone.localdate(), self.UPCOMING_DAYS)}
+        return super().changelist_view(request, extra_context)
+
+
 @admin.register(ReportingSchedule)
 class ReportingScheduleAdmin(CalendarWarningMixin, admin.ModelAdmin):
     list_display = ["plan", "frequency", "due_working_days"]
@@ -95,7 +174,7 @@ class ReportingScheduleAdmin(CalendarWarningMixin, admin.ModelAdmin):
 @admin.register(ReminderPolicy)
 class ReminderPolicyAdmin(admin.ModelAdmin):
     list_display = ["plan", "before_working_days", "remind_on_due", "overdue_every_working_days",
-                    "daily_cap_per_person", "escalate_after_working_days"]
+                    "escalate_after_working_days"]
     list_select_related = ["plan"]
     raw_id_fields = ["plan"]
 
@@ -193,13 +272,3 @@ class InstructionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
-@admin.register(AssessmentWeights)
-class AssessmentWeightsAdmin(admin.ModelAdmin):
-    """The weights of the plan's assessment (考核); the page /supervision/plans/<id>/assessment/
-    edits them too."""
-
-    list_display = ["plan", "on_time", "returns", "overdue", "escalations", "indicators",
-                    "overdue_cap_working_days", "updated_at"]
-    raw_id_fields = ["plan"]

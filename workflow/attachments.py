@@ -5,56 +5,22 @@ holding xl/; an old .doc/.xls is an OLE2 compound file. The name is reduced to a
 """
 from __future__ import annotations
 
-import io
-import re
-import zipfile
 from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
-from .models import Attachment
-from .services import WorkflowError
+from lib.files import safe_name, sniff
 
-OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+from .errors import WorkflowError
+from .models import Attachment, Contribution, ProgressReport
+from .services import EDITABLE
+
 ALLOWED = {"pdf", "doc", "docx", "xls", "xlsx", "jpg", "png", "zip"}
 # What a name's extension may be for each detected kind (.jpeg is a .jpg).
 NAMES_FOR = {"pdf": {"pdf"}, "ole2": {"doc", "xls"}, "docx": {"docx"}, "xlsx": {"xlsx"},
              "jpg": {"jpg", "jpeg"}, "png": {"png"}, "zip": {"zip"}}
-
-
-def sniff(data: bytes) -> str | None:
-    """The kind of file the bytes are, or None when it is none we accept."""
-    if data.startswith(b"%PDF-"):
-        return "pdf"
-    if data.startswith(OLE2):
-        return "ole2"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith(b"PK\x03\x04"):
-        try:
-            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except zipfile.BadZipFile:
-            return None
-        if any(n.startswith("word/") for n in names):
-            return "docx"
-        if any(n.startswith("xl/") for n in names):
-            return "xlsx"
-        return "zip"
-    return None
-
-
-def safe_name(name: str) -> str:
-    """A base name without path parts or control characters, at most 100 characters."""
-    base = PurePath(name.replace("\\", "/")).name
-    base = re.sub(r"[\x00-\x1f<>:\"|?*/]", "_", base).strip(" .") or "file"
-    stem, dot, ext = base.rpartition(".")
-    if not dot:
-        return base[:100]
-    return f"{stem[:90]}.{ext[:9]}"
 
 
 def check(name: str, data: bytes) -> str:
@@ -76,9 +42,6 @@ def check(name: str, data: bytes) -> str:
 
 def attachment_add(*, owner, upload, by) -> Attachment:
     """Attach an uploaded file to a report or a contribution the user may edit."""
-    from .models import Contribution, ProgressReport
-    from .services import EDITABLE
-
     if isinstance(owner, ProgressReport):
         allowed = by.has_perm("tasks.report_task", owner.task) and owner.state in EDITABLE
         link = {"report": owner}

@@ -2,16 +2,16 @@
 from django.core.checks import Warning
 from django.db import DatabaseError
 
+from tasks.models import Plan
+
+from .periods import calendar_gaps, calendar_warning
+
 W010 = "duban.W010"
 
 
 def check_calendar_coverage(app_configs=None, **kwargs):
     """duban.W010: a plan's periods fall due in years the holiday calendar does not know, so
-    Monday to Friday are counted there (workflow.workdays)."""
-    from tasks.models import Plan
-
-    from .periods import calendar_gaps, calendar_warning
-
+    Monday to Friday are counted there (lib.workdays)."""
     try:
         gaps = calendar_gaps()
         titles = dict(Plan.objects.filter(pk__in=gaps).values_list("pk", "title"))

@@ -11,13 +11,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from agencies.models import StaffProfile
-from notifications.models import Notification
-from notifications.outbox import message_enqueue
-from tasks.models import Task, TaskAgency, may_supervise
+from agencies.permissions import may_supervise
+from tasks.models import Plan, Task, TaskAgency
 
-from .models import Escalation, EscalationTier, ReportingPeriod
-from .services import WorkflowError
+from .errors import WorkflowError
+from .models import Assignment, Escalation, EscalationTier, ReportingPeriod
+from .recipients import agency_tell
 
 Kind = Escalation.Kind
 # The tier whose order a manual notice raises the level to, and the level without that tier.
@@ -34,6 +33,10 @@ def task_escalate(*, task: Task, by, kind: str, text: str,
     text = (text or "").strip()
     if not text:
         raise WorkflowError(_("Write the text of the notice: the agency reads it."))
+    if task.plan.state != Plan.State.DISPATCHED:
+        raise WorkflowError(_("The plan has not been dispatched: no agency has this task yet."))
+    if not Assignment.objects.filter(task=task, active=True, role=TaskAgency.Role.LEAD).exists():
+        raise WorkflowError(_("The task has no lead agency to chase; assign one first."))
     if period is not None and period.plan_id != task.plan_id:
         raise WorkflowError(_("This reporting period belongs to another plan."))
     name, fallback = TIER_NAMES[kind]
@@ -48,36 +51,16 @@ def task_escalate(*, task: Task, by, kind: str, text: str,
         if level > current:
             Task.objects.filter(pk=task.pk).update(escalation_level=level)
         task.escalation_level = level
-        _tell_lead_agencies(escalation, task, period)
+        url = reverse("workflow:task", args=[task.pk])
+        label = escalation.get_kind_display()
+        agency_tell(
+            task.assignments.filter(active=True, role=TaskAgency.Role.LEAD)
+            .values_list("agency", flat=True),
+            kind="escalation", about=escalation, task=task,
+            text=_("%(kind)s on: %(task)s") % {"kind": label, "task": task.content[:40]}
+            + f" — {escalation.text}", by=by,
+            url=f"{url}?period={period.pk}" if period is not None else url,
+            context={"kind": kind, "kind_label": label, "level": escalation.level,
+                     "level_name": name, "text": escalation.text,
+                     "period_label": period.label if period else ""})
     return escalation
-
-
-def _tell_lead_agencies(escalation: Escalation, task: Task, period) -> None:
-    leads = task.assignments.filter(active=True, role=TaskAgency.Role.LEAD).values("agency")
-    profiles = (StaffProfile.objects
-                .filter(agency__in=leads, role__in=[StaffProfile.Role.REPORTER,
-                                                    StaffProfile.Role.HEAD],
-                        user__is_active=True)
-                .select_related("user", "agency").order_by("user_id"))
-    url = reverse("workflow:task", args=[task.pk])
-    if period is not None:
-        url = f"{url}?period={period.pk}"
-    label = escalation.get_kind_display()
-    notice = _("%(kind)s on: %(task)s") % {"kind": label, "task": task.content[:40]}
-    Notification.objects.bulk_create([
-        Notification(recipient=p.user, text=f"{notice} — {escalation.text}"[:500], url=url)
-        for p in profiles
-    ])
-    by = escalation.by
-    for profile in profiles:
-        user = profile.user
-        message_enqueue(
-            recipient=user, key=f"escalation|{escalation.pk}|{user.pk}", template="escalation",
-            context={
-                "escalation": escalation, "kind": escalation.kind, "kind_label": label,
-                "level": escalation.level, "text": escalation.text, "task": task,
-                "plan": task.plan, "period": period, "agency": profile.agency,
-                "by": (by.get_full_name() or by.get_username()) if by else "",
-                "url": url, "recipient": user,
-            },
-        )

@@ -13,7 +13,8 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from agencies.models import Agency, AgencyGroup
-from tasks.models import Indicator, Plan, Task, TaskAgency, may_supervise
+from agencies.permissions import may_supervise
+from tasks.models import Indicator, Plan, Task, TaskAgency
 
 Role = TaskAgency.Role
 
@@ -425,9 +426,6 @@ class ReminderPolicy(models.Model):
         help_text=_("The first overdue reminder goes out on the next working day; 0 for no "
                     "repeat."),
     )
-    daily_cap_per_person = models.PositiveSmallIntegerField(
-        _("at most this many messages per person per day"), default=3
-    )
     escalate_after_working_days = models.PositiveSmallIntegerField(
         _("escalate to the agency head and the office after (working days overdue)"), default=5,
         help_text=_("Used when the plan has no escalation tiers, and for the 督办 tier of the "
@@ -530,33 +528,3 @@ class Escalation(models.Model):
 
     def __str__(self):
         return f"{self.task} · {self.get_kind_display()} {self.level}"
-
-
-# ---- assessment (考核) --------------------------------------------------------------------------
-
-class AssessmentWeights(models.Model):
-    """The weights the office gives each part of an agency's score in a plan (workflow.assessment).
-
-    A score is the weighted sum of components between 0 and 1, out of the sum of the weights.
-    """
-
-    plan = models.OneToOneField(
-        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="assessment_weights"
-    )
-    on_time = models.PositiveSmallIntegerField(_("weight: reports submitted on time"), default=40)
-    returns = models.PositiveSmallIntegerField(_("weight: reports not returned"), default=20)
-    overdue = models.PositiveSmallIntegerField(_("weight: no overdue working days"), default=20)
-    escalations = models.PositiveSmallIntegerField(_("weight: no escalations"), default=10)
-    indicators = models.PositiveSmallIntegerField(_("weight: indicator attainment"), default=10)
-    overdue_cap_working_days = models.PositiveSmallIntegerField(
-        _("overdue working days that cost the whole overdue weight"), default=10,
-        help_text=_("A report this many working days late (or more) scores 0 on punctuality."),
-    )
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("assessment weights")
-        verbose_name_plural = _("assessment weights")
-
-    def __str__(self):
-        return str(self.plan)

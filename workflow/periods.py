@@ -15,12 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies.permissions import may_supervise
+from lib.workdays import add_working_days, calendar_covers
 from tasks.importers.cells import parse_deadline
-from tasks.models import Plan, Task, may_supervise
+from tasks.models import Plan, Task
 
+from .errors import WorkflowError
 from .models import EscalationTier, ReminderPolicy, ReportingPeriod, ReportingSchedule
-from .services import WorkflowError
-from .workdays import add_working_days, calendar_covers
 
 Frequency = ReportingSchedule.Frequency
 

@@ -1,50 +1,46 @@
 """Who is to be reminded of what on a given day, and the automatic escalations.
 
-due_items(day) is pure reading: for every dispatched plan and its open periods it lists one
-ReminderItem per recipient and thing due — the lead agency's report (before the due date, on
-it, overdue on the next working day and then every N working days), a returned report, a
-supporting agency's missing material, an assignment not acknowledged (签收), and the escalation
-tier a late report has reached. Each item names the latest stage reached, so a sweep that did
-not run on a stage's day still sends it the next time; its `key` is the outbox's idempotency
-key, so a stage is sent once however often the sweep runs. Nobody with nothing due gets
-anything: submitted and verified reports, verified tasks and closed periods are left alone,
-and a period that fell due before an agency was assigned is not chased.
+Everything here reads what is owed from the obligations (workflow.obligations) — the same
+reports due, the same "chased" rule as the dashboards, the overdue list and 我的任务 — and only
+decides the stage and the people:
 
-escalations_apply(day) writes the Escalation rows of the tiers reached (once each: a unique
-constraint) and raises the tasks' escalation level. Both read a plan in a fixed number of
-queries, whatever its number of tasks.
+- the lead agency's report: before the due date (the policy's working days), on it, overdue on
+  the next working day and then every N working days; to its reporters, or to its head while
+  the report awaits sign-off; a returned report to the reporters of the agency that wrote it;
+- a supporting agency's missing material, at the same stages, to its reporters;
+- the escalation tier a late report has reached, to the people the tier names;
+- an assignment not acknowledged (签收) in time (obligations.receipts_owed).
+
+Each item names the latest stage reached, so a sweep that did not run on a stage's day still
+sends it the next time; its `key` is the outbox's idempotency key, so a stage is sent once
+however often the sweep runs. Who at an agency is told comes from workflow.recipients.
+
+due_items(day) and escalations_apply(day) read every dispatched plan at once in a fixed number
+of queries, whatever the number of plans, agencies and tasks.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm_log.models import StateLog
 
-from agencies.models import StaffProfile
-from tasks.models import Indicator, Plan, Task, TaskAgency
+from agencies.models import Agency, StaffProfile
+from lib.workdays import add_working_days, working_days_between
+from tasks.models import Indicator, Plan, Task
 
-from .lights import assigned_in_time
-from .models import (
-    Assignment,
-    Contribution,
-    Escalation,
-    ProgressReport,
-    ReminderPolicy,
-    ReportingPeriod,
-)
-from .workdays import add_working_days, working_days_between
+from .models import Assignment, Escalation, ProgressReport, ReminderPolicy
+from .obligations import OVERDUE as OVERDUE_STATUS
+from .obligations import ledger, receipts_owed
+from .recipients import OFFICE, people
 
 Role = StaffProfile.Role
 State = ProgressReport.State
-DONE = (State.SUBMITTED, State.VERIFIED)
 
 # Kinds of item.
 REPORT = "report"
@@ -75,16 +71,6 @@ class ReminderItem:
                 f"{self.recipient_id}")
 
 
-@dataclass
-class Digest:
-    """One person's items of the day, most urgent first, and the cap of their plans' policies
-    (the fewest messages any of them allows per day)."""
-
-    recipient_id: int
-    daily_cap: int
-    items: list[ReminderItem] = field(default_factory=list)
-
-
 # ---- the stages -----------------------------------------------------------------------------
 
 def report_stage(due_on: date, on_date: date, policy: ReminderPolicy) -> tuple[str, int] | None:
@@ -113,138 +99,72 @@ def _short(task: Task) -> str:
     return task.content[:40]
 
 
-# ---- one plan, read in a fixed number of queries ----------------------------------------------
+# ---- the day's work, for every dispatched plan -------------------------------------------------
 
-def _plans(queryset=None):
-    queryset = Plan.objects.filter(state=Plan.State.DISPATCHED) if queryset is None else queryset
-    return (queryset.select_related("reminder_policy")
-            .prefetch_related("escalation_tiers",
-                              Prefetch("periods", to_attr="open_periods",
-                                       queryset=ReportingPeriod.objects.filter(closed_at=None)
-                                       .order_by("due_on")))
-            .order_by("pk"))
+def _plans():
+    return list(Plan.objects.filter(state=Plan.State.DISPATCHED)
+                .select_related("reminder_policy").prefetch_related("escalation_tiers")
+                .order_by("pk"))
 
 
-@dataclass
-class Pending:
-    """A lead report not yet with the office, for one task and one open period."""
+class DayWork:
+    """What the dispatched plans' agencies owe on a day, and who is told."""
 
-    task: Task
-    period: ReportingPeriod
-    report: ProgressReport | None
-    leads: list[Assignment]
-    supporting: list[Assignment]
-    binding: bool
+    def __init__(self, on_date: date, plans=None):
+        self.on_date = on_date
+        self.plans = {p.pk: p for p in (_plans() if plans is None else plans)}
+        self.policies = {pk: getattr(p, "reminder_policy", None) or ReminderPolicy(plan=p)
+                         for pk, p in self.plans.items()}
+        self.tiers = {pk: sorted(p.escalation_tiers.all(), key=lambda t: t.order)
+                      for pk, p in self.plans.items()}
+        self.book = ledger(plan_ids=list(self.plans), on_date=on_date, open_periods=True,
+                           supporting=True, returns=True)
+        self.receipts = receipts_owed(plan_ids=list(self.plans), on_date=on_date)
+        chased = {i.task_id for i in self.book.chased_items()}
+        self.tasks = Task.objects.in_bulk(chased | {r.assignment.task_id for r in self.receipts})
+        self.binding = set(Indicator.objects.filter(
+            tasks__in=chased, attribute=Indicator.Attribute.BINDING)
+            .values_list("tasks", flat=True))
+        agencies = {o.agency_id for o in self.book.obligations}
+        agencies |= {i.report_agency_id for i in self.book.items if i.report_agency_id}
+        agencies |= {r.assignment.agency_id for r in self.receipts}
+        agencies |= {p.office_agency_id for p in self.plans.values() if p.office_agency_id}
+        self.people = people(agencies)
 
+    def overdue_days(self, item) -> int | None:
+        return item.overdue_days if item.status == OVERDUE_STATUS else None
 
-class PlanWork:
-    """What a dispatched plan's agencies owe on a day."""
-
-    def __init__(self, plan: Plan, on_date: date):
-        self.plan, self.on_date = plan, on_date
-        self.policy = getattr(plan, "reminder_policy", None) or ReminderPolicy(plan=plan)
-        self.tiers = sorted(plan.escalation_tiers.all(), key=lambda t: t.order)
-        periods = getattr(plan, "open_periods", None)
-        if periods is None:
-            periods = list(plan.periods.filter(closed_at=None).order_by("due_on"))
-        self.periods = periods
-        binding = Indicator.objects.filter(tasks=OuterRef("task_id"),
-                                           attribute=Indicator.Attribute.BINDING)
-        self.assignments = list(
-            Assignment.objects.filter(task__plan=plan, active=True)
-            .exclude(task__state=Task.State.VERIFIED)
-            .annotate(binding=Exists(binding))
-            .select_related("task", "agency").order_by("task__order", "role", "agency__name"))
-        period_ids = [p.pk for p in self.periods]
-        self.reports = {}
-        self.contributed = set()
-        self.returns = {}
-        if period_ids and self.assignments:
-            self.reports = {(r.task_id, r.period_id): r for r in ProgressReport.objects.filter(
-                task__plan=plan, period_id__in=period_ids)}
-            self.contributed = set(Contribution.objects.filter(
-                task__plan=plan, period_id__in=period_ids, submitted_at__isnull=False)
-                .values_list("task_id", "period_id", "agency_id"))
-            returned = [r.pk for r in self.reports.values() if r.state == State.RETURNED]
-            if returned:
-                self.returns = dict(
-                    StateLog.objects.filter(content_type__app_label="workflow",
-                                            content_type__model="progressreport",
-                                            object_id__in=returned, state=State.RETURNED)
-                    .values_list("object_id").annotate(n=Count("pk")).order_by())
-        self._people = None
-
-    # people --------------------------------------------------------------------------------
-
-    def people(self, agency_id: int | None, *roles: str) -> list[int]:
-        if self._people is None:
-            agencies = {a.agency_id for a in self.assignments}
-            office = self.plan.office_agency_id
-            people = defaultdict(list)
-            rows = (StaffProfile.objects
-                    .filter(agency_id__in=agencies | ({office} if office else set()),
-                            user__is_active=True)
-                    .values_list("agency_id", "role", "user_id").order_by("user_id"))
-            for agency, role, user_id in rows:
-                if agency in agencies and role in (Role.REPORTER, Role.HEAD):
-                    people[(agency, role)].append(user_id)
-                if agency == office and role in StaffProfile.OFFICE_ROLES:
-                    people[(agency, "office")].append(user_id)
-            self._people = people
-        return [u for role in roles for u in self._people.get((agency_id, role), [])]
-
-    def office(self) -> list[int]:
-        return self.people(self.plan.office_agency_id, "office")
-
-    # what is owed --------------------------------------------------------------------------
-
-    def pending(self, period: ReportingPeriod) -> list[Pending]:
-        """Tasks whose lead report for the period is not with the office, with the live
-        assignments made before the period fell due."""
-        by_task: dict[int, Pending] = {}
-        for a in self.assignments:
-            if not assigned_in_time(timezone.localdate(a.created_at), period.due_on):
-                continue
-            report = self.reports.get((a.task_id, period.pk))
-            if report is not None and report.state in DONE:
-                continue
-            item = by_task.get(a.task_id)
-            if item is None:
-                item = by_task[a.task_id] = Pending(a.task, period, report, [], [], a.binding)
-            (item.leads if a.role == TaskAgency.Role.LEAD else item.supporting).append(a)
-        return [p for p in by_task.values() if p.leads]
-
-    def overdue_days(self, period: ReportingPeriod) -> int | None:
-        if self.on_date <= period.due_on:
-            return None
-        return working_days_between(period.due_on, self.on_date)
-
-    def tier_reached(self, pending: Pending, overdue: int):
+    def tier_reached(self, item):
         """The highest tier whose threshold the late report has reached, or None."""
-        reached = [t for t in self.tiers if overdue >= t.threshold(pending.binding)]
+        overdue = self.overdue_days(item)
+        if not overdue:
+            return None
+        binding = item.task_id in self.binding
+        reached = [t for t in self.tiers[item.plan_id] if overdue >= t.threshold(binding)]
         return max(reached, key=lambda t: t.order) if reached else None
 
     # items ---------------------------------------------------------------------------------
 
     def items(self) -> list[ReminderItem]:
+        supporting = defaultdict(list)
+        for ob in self.book.supporting():
+            if ob.chased:
+                supporting[ob.item.key].append(ob)
         items = []
-        returned_in = {r.period_id for r in self.reports.values() if r.state == State.RETURNED}
-        for period in self.periods:
-            stage = report_stage(period.due_on, self.on_date, self.policy)
-            if stage is None and period.pk not in returned_in:
-                continue
-            overdue = self.overdue_days(period)
-            for pending in self.pending(period):
-                items += self._report_items(pending, stage, overdue)
+        for item in self.book.chased_items():
+            items += self._report_items(item, supporting[item.key])
         items += self._unacknowledged_items()
         return items
 
-    def _report_items(self, pending: Pending, stage, overdue) -> list[ReminderItem]:
-        task, period, report = pending.task, pending.period, pending.report
+    def _report_items(self, item, supporting) -> list[ReminderItem]:
+        task, period = self.tasks[item.task_id], item.period
+        policy = self.policies[item.plan_id]
         key, url = f"task:{task.pk}", _task_url(task.pk, period.pk)
+        overdue = self.overdue_days(item)
         values = {"task": _short(task), "period": period.label, "due": period.due_on.isoformat(),
                   "days": overdue or 0}
-        lead_ids = [a.agency_id for a in pending.leads]
+        leads = item.live_lead_ids
+        people = self.people
         items = []
 
         def add(users, kind, stage_name, urgency, text):
@@ -252,10 +172,11 @@ class PlanWork:
                 items.append(ReminderItem(user_id, kind, key, period.pk, stage_name, urgency,
                                           text, url))
 
-        if report is not None and report.state == State.RETURNED:
-            add(self.people(report.agency_id, Role.REPORTER), RETURNED,
-                f"returned#{self.returns.get(report.pk, 1)}", RETURNED_URGENCY,
+        if item.report_state == State.RETURNED:
+            add(people.of(item.report_agency_id, Role.REPORTER), RETURNED,
+                f"returned#{item.returns or 1}", RETURNED_URGENCY,
                 _("Report for %(period)s was returned for revision: %(task)s") % values)
+        stage = report_stage(period.due_on, self.on_date, policy)
         if stage is not None:
             stage_name, urgency = stage
             if overdue:
@@ -263,77 +184,71 @@ class PlanWork:
                          "%(due)s): %(task)s") % values
             else:
                 text = _("Report for %(period)s is due on %(due)s: %(task)s") % values
-            if report is not None and report.state == State.AWAITING_SIGNOFF:
-                add(self.people(report.agency_id, Role.HEAD), SIGNOFF, stage_name, urgency,
+            if item.report_state == State.AWAITING_SIGNOFF:
+                add(people.of(item.report_agency_id, Role.HEAD), SIGNOFF, stage_name, urgency,
                     _("Report for %(period)s awaits your sign-off (due %(due)s): %(task)s")
                     % values)
             else:
-                add([u for agency in lead_ids for u in self.people(agency, Role.REPORTER)],
+                add([u for agency in leads for u in people.of(agency, Role.REPORTER)],
                     REPORT, stage_name, urgency, text)
-            for a in pending.supporting:
-                if (task.pk, period.pk, a.agency_id) not in self.contributed:
-                    add(self.people(a.agency_id, Role.REPORTER), CONTRIBUTION_MISSING,
-                        stage_name, urgency,
-                        _("Your agency's material for %(period)s is missing; the lead agency's "
-                          "report is due on %(due)s: %(task)s") % values)
-        if overdue:
-            tier = self.tier_reached(pending, overdue)
-            if tier is not None:
-                users = []
-                for agency in lead_ids:
-                    if tier.to_reporters:
-                        users += self.people(agency, Role.REPORTER)
-                    if tier.to_heads:
-                        users += self.people(agency, Role.HEAD)
-                if tier.to_office:
-                    users += self.office()
-                add(users, ESCALATION, f"tier-{tier.order}", ESCALATION_URGENCY + tier.order,
-                    _("%(tier)s: the report for %(period)s is %(days)d working days overdue: "
-                      "%(task)s") % {**values, "tier": tier.name})
-            elif not self.tiers and overdue >= self.policy.escalate_after_working_days:
-                users = [u for agency in lead_ids for u in self.people(agency, Role.HEAD)]
-                add(users + self.office(), ESCALATION, "escalate", ESCALATION_URGENCY,
-                    _("Escalated: the report for %(period)s is %(days)d working days overdue: "
-                      "%(task)s") % values)
+            for ob in supporting:
+                add(people.of(ob.agency_id, Role.REPORTER), CONTRIBUTION_MISSING, stage_name,
+                    urgency, _("Your agency's material for %(period)s is missing; the lead "
+                               "agency's report is due on %(due)s: %(task)s") % values)
+        tier = self.tier_reached(item)
+        office = self.plans[item.plan_id].office_agency_id
+        if tier is not None:
+            users = []
+            for agency in leads:
+                if tier.to_reporters:
+                    users += people.of(agency, Role.REPORTER)
+                if tier.to_heads:
+                    users += people.of(agency, Role.HEAD)
+            if tier.to_office:
+                users += people.of(office, OFFICE)
+            add(users, ESCALATION, f"tier-{tier.order}", ESCALATION_URGENCY + tier.order,
+                _("%(tier)s: the report for %(period)s is %(days)d working days overdue: "
+                  "%(task)s") % {**values, "tier": tier.name})
+        elif (overdue and not self.tiers[item.plan_id]
+              and overdue >= policy.escalate_after_working_days):
+            users = [u for agency in leads for u in people.of(agency, Role.HEAD)]
+            add(users + people.of(office, OFFICE), ESCALATION, "escalate", ESCALATION_URGENCY,
+                _("Escalated: the report for %(period)s is %(days)d working days overdue: "
+                  "%(task)s") % values)
         return items
 
     def _unacknowledged_items(self) -> list[ReminderItem]:
-        limit, every = self.plan.acknowledge_within_days, self.policy.overdue_every_working_days
         items = []
-        for a in self.assignments:
-            if a.acknowledged_at is not None:
+        for receipt in self.receipts:
+            if not receipt.overdue:
                 continue
-            days = working_days_between(timezone.localdate(a.created_at), self.on_date)
-            if days <= limit:
-                continue
-            late = days - limit
+            a = receipt.assignment
+            policy = self.policies.get(a.task.plan_id)
+            every = policy.overdue_every_working_days if policy else 0
+            late = receipt.working_days - a.task.plan.acknowledge_within_days
             stage = f"ack-overdue-every-{every}#{(late - 1) // every if every else 0}"
             text = _("Please acknowledge the task assigned to your agency %(days)d working days "
-                     "ago: %(task)s") % {"days": days, "task": _short(a.task)}
-            for user_id in self.people(a.agency_id, Role.REPORTER, Role.HEAD):
+                     "ago: %(task)s") % {"days": receipt.working_days, "task": _short(a.task)}
+            for user_id in self.people.of(a.agency_id, Role.REPORTER, Role.HEAD):
                 items.append(ReminderItem(user_id, UNACKNOWLEDGED, f"assignment:{a.pk}", None,
                                           stage, OVERDUE + min(late, 9), text,
                                           _task_url(a.task_id)))
         return items
 
     def escalations_due(self) -> list[Escalation]:
-        """Unsaved rows for the highest tier each late report has reached."""
+        """Unsaved rows for the highest tier each late, chased report has reached."""
         rows = []
-        for period in self.periods:
-            overdue = self.overdue_days(period)
-            if not overdue:
+        for item in self.book.chased_items():
+            tier = self.tier_reached(item)
+            if tier is None:
                 continue
-            for pending in self.pending(period):
-                tier = self.tier_reached(pending, overdue)
-                if tier is None:
-                    continue
-                rows.append(Escalation(
-                    task=pending.task, period=period, tier=tier, level=tier.order,
-                    kind=Escalation.Kind.AUTO,
-                    text=_("%(tier)s: the report for %(period)s is %(days)d working days "
-                           "overdue.") % {"tier": tier.name, "period": period.label,
-                                          "days": overdue},
-                ))
+            rows.append(Escalation(
+                task_id=item.task_id, period=item.period, tier=tier, level=tier.order,
+                kind=Escalation.Kind.AUTO,
+                text=_("%(tier)s: the report for %(period)s is %(days)d working days "
+                       "overdue.") % {"tier": tier.name, "period": item.period.label,
+                                      "days": item.overdue_days},
+            ))
         return rows
 
 
@@ -341,22 +256,7 @@ class PlanWork:
 
 def due_items(on_date: date) -> list[ReminderItem]:
     """Every reminder due on the day, for all dispatched plans."""
-    return [item for plan in _plans() for item in PlanWork(plan, on_date).items()]
-
-
-def reminder_digests(on_date: date) -> list[Digest]:
-    """due_items grouped per person, most urgent first, with the daily cap that applies."""
-    digests: dict[int, Digest] = {}
-    for plan in _plans():
-        work = PlanWork(plan, on_date)
-        for item in work.items():
-            digest = digests.setdefault(item.recipient_id, Digest(
-                item.recipient_id, work.policy.daily_cap_per_person))
-            digest.daily_cap = min(digest.daily_cap, work.policy.daily_cap_per_person)
-            digest.items.append(item)
-    for digest in digests.values():
-        digest.items.sort(key=lambda i: (-i.urgency, i.text, i.key))
-    return sorted(digests.values(), key=lambda d: d.recipient_id)
+    return DayWork(on_date).items()
 
 
 def escalations_apply(on_date: date, dry_run: bool = False) -> list[Escalation]:
@@ -375,48 +275,45 @@ def escalations_apply(on_date: date, dry_run: bool = False) -> list[Escalation]:
 
 
 def _escalations_apply(on_date: date, dry_run: bool) -> list[Escalation]:
-    created = []
     with transaction.atomic():
-        for plan in _plans():
-            due = PlanWork(plan, on_date).escalations_due()
-            new = []
-            if due:
-                existing = set(Escalation.objects.filter(task__plan=plan, tier__isnull=False)
-                               .values_list("task_id", "period_id", "tier_id"))
-                new = [e for e in due if (e.task_id, e.period_id, e.tier_id) not in existing]
-            if dry_run:
-                created += new
-                continue
-            if new:
-                created += Escalation.objects.bulk_create(new)
-            _levels_raise(plan)
+        work = DayWork(on_date)
+        due = work.escalations_due()
+        existing = set(Escalation.objects.filter(
+            task__plan_id__in=list(work.plans), tier__isnull=False)
+            .values_list("task_id", "period_id", "tier_id"))
+        new = [e for e in due if (e.task_id, e.period_id, e.tier_id) not in existing]
+        if dry_run:
+            return new
+        created = Escalation.objects.bulk_create(new)
+        _levels_raise(list(work.plans))
     return created
 
 
-def _levels_raise(plan: Plan) -> None:
-    """Each task's level up to its highest escalation, in one UPDATE for the plan. It also
-    mends a level that a concurrent save of a stale task object wrote back."""
+def _levels_raise(plan_ids) -> None:
+    """Each task's level up to its highest escalation, in one UPDATE. It also mends a level
+    that a concurrent save of a stale task object wrote back."""
     top = (Escalation.objects.filter(task=OuterRef("pk")).order_by("-level")
            .values("level")[:1])
-    Task.objects.filter(plan=plan, escalation_level__lt=Subquery(top)).update(
+    Task.objects.filter(plan_id__in=plan_ids, escalation_level__lt=Subquery(top)).update(
         escalation_level=Subquery(top))
 
 
 # ---- for the office's pages -----------------------------------------------------------------
 
-def overdue_lead_reports(plan: Plan, on_date: date) -> list[dict]:
-    """Late lead reports of the plan's open periods, latest due first: task, lead agencies,
-    period, working days overdue, report (or None) and the task's escalation level."""
-    work = PlanWork(_plans(Plan.objects.filter(pk=plan.pk)).get(), on_date)
-    rows = []
-    for period in reversed(work.periods):
-        overdue = work.overdue_days(period)
-        if not overdue:
-            continue
-        for pending in work.pending(period):
-            rows.append({"task": pending.task, "period": period, "report": pending.report,
-                         "agencies": [a.agency for a in pending.leads],
-                         "working_days": overdue, "level": pending.task.escalation_level})
+def overdue_rows(plan_ids, on_date: date) -> list[dict]:
+    """The overdue list: chased lead reports past their due date, latest due first — task,
+    plan, period, lead agencies (still assigned), working days overdue, report and level."""
+    book = ledger(plan_ids=plan_ids, on_date=on_date, open_periods=True)
+    items = book.overdue_items()
+    tasks = Task.objects.select_related("plan").in_bulk({i.task_id for i in items})
+    agencies = Agency.objects.in_bulk({a for i in items for a in i.live_lead_ids})
+    reports = ProgressReport.objects.in_bulk([i.report_id for i in items if i.report_id])
+    rows = [{"task": tasks[i.task_id], "plan": tasks[i.task_id].plan, "period": i.period,
+             "report": reports.get(i.report_id), "item": i,
+             "agencies": [agencies[a] for a in i.live_lead_ids],
+             "working_days": i.overdue_days, "level": tasks[i.task_id].escalation_level}
+            for i in items]
+    rows.sort(key=lambda r: (-r["period"].due_on.toordinal(), r["plan"].pk, r["task"].order))
     return rows
 
 

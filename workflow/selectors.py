@@ -6,65 +6,37 @@ permissions are not accepted: an admin clerk's model rights do not open other ag
 """
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
 from django.http import Http404
+from django.utils import timezone
 from django_fsm_log.models import StateLog
-from guardian.shortcuts import get_objects_for_user
 
+from agencies.permissions import may_supervise
+from notifications.models import OutboxMessage
 from tasks.models import Plan, Task, TaskAgency
+from tasks.selectors import (  # noqa: F401  (one lookup per kind, used by the views here)
+    plan_for_user,
+    plans_readable_by,
+    plans_supervised_by,
+    task_for_user,
+    tasks_of_agency_user,
+    tasks_visible_to,
+)
 
 from . import reminders
 from .models import Assignment, Contribution, ProgressReport, ReportingPeriod
 
-AGENCY_PERMS = ["tasks.report_task", "tasks.contribute_task"]
 
-
-def _objects(user, perms, klass):
-    return get_objects_for_user(user, perms, klass=klass, any_perm=True, accept_global_perms=False)
-
-
-def plans_supervised_by(user):
-    return _objects(user, ["tasks.supervise_plan"], Plan)
-
-
-def plans_readable_by(user):
-    """Plans the user sees whole: as the office or as a leader."""
-    return _objects(user, ["tasks.supervise_plan", "tasks.lead_plan"], Plan)
-
-
-def tasks_of_agency_user(user):
-    """Tasks the user's agency leads or supports (through its live assignments)."""
-    return _objects(user, AGENCY_PERMS, Task)
-
-
-def tasks_visible_to(user):
-    return Task.objects.filter(
-        Q(pk__in=tasks_of_agency_user(user).values("pk"))
-        | Q(plan__in=plans_readable_by(user).values("pk"))
-    )
-
-
-def task_for_user(user, pk: int) -> Task:
-    """The task, or 404 — also when it exists but belongs to someone else's work."""
-    task = tasks_visible_to(user).select_related("plan", "section").filter(pk=pk).first()
-    if task is None:
-        raise Http404
-    return task
-
-
-def plan_for_user(user, pk: int) -> Plan:
-    """The plan, or 404 unless the user reads it whole (its office or a leader)."""
-    plan = plans_readable_by(user).filter(pk=pk).first()
-    if plan is None:
-        raise Http404
-    return plan
-
-
-def report_for_user(user, pk: int) -> ProgressReport:
+def report_for_user(user, pk: int, *, write: bool = False) -> ProgressReport:
+    """A report of a task the user sees, or 404; with write (verify, return), 403 unless the
+    user supervises its plan."""
     report = (ProgressReport.objects.select_related("task__plan", "period", "agency")
               .filter(pk=pk, task__in=tasks_visible_to(user).values("pk")).first())
     if report is None:
         raise Http404
+    if write and not may_supervise(report.task.plan, user):
+        raise PermissionDenied
     return report
 
 
@@ -78,11 +50,6 @@ def my_tasks(user, *, role: str | None = None):
     if role:
         assignments = assignments.filter(role=role)
     return assignments
-
-
-def overdue_lead_reports(plan: Plan, on_date):
-    """The office's overdue page: late lead reports of the plan's open periods."""
-    return reminders.overdue_lead_reports(plan, on_date)
 
 
 def contacts_missing(plan: Plan):
@@ -158,3 +125,43 @@ def contributions_status(task: Task, period: ReportingPeriod) -> list[dict]:
     supporting = (task.assignments.filter(active=True, role=TaskAgency.Role.SUPPORTING)
                   .select_related("agency").order_by("agency__name"))
     return [{"agency": a.agency, "contribution": given.get(a.agency_id)} for a in supporting]
+
+
+def undelivered_for_office(user):
+    """Failed and deferred emails of people whose agency has a live assignment in a plan the
+    user supervises; failed first, then newest."""
+    State = OutboxMessage.State
+    agencies = Assignment.objects.filter(
+        active=True, task__plan__in=plans_supervised_by(user).values("pk")
+    ).values("agency_id")
+    return (OutboxMessage.objects
+            .filter(Q(state=State.FAILED)
+                    | Q(state=State.PENDING, next_attempt_at__gt=timezone.now()))
+            .filter(recipient__profile__agency__in=agencies)
+            .select_related("recipient__profile__agency")
+            .order_by("state", "-created_at"))
+
+
+def period_for_user(user, pk: int, *, write: bool = False) -> ReportingPeriod:
+    """The period, or 404 unless the user reads its plan whole (office or leader); with write,
+    403 unless the user supervises it."""
+    period = (ReportingPeriod.objects.select_related("plan")
+              .filter(pk=pk, plan__in=plans_readable_by(user).values("pk")).first())
+    if period is None:
+        raise Http404
+    if write and not may_supervise(period.plan, user):
+        raise PermissionDenied
+    return period
+
+
+def assignment_for_user(user, pk: int, *, write: bool = False) -> Assignment:
+    """An assignment of a plan the user reads whole, or 404; with write, 403 unless the user
+    supervises the plan."""
+    assignment = (Assignment.objects.select_related("task__plan", "agency")
+                  .filter(pk=pk, task__plan__in=plans_readable_by(user).values("pk"))
+                  .first())
+    if assignment is None:
+        raise Http404
+    if write and not may_supervise(assignment.task.plan, user):
+        raise PermissionDenied
+    return assignment

@@ -6,7 +6,6 @@ transition, its log row and the save share one atomic block so that a lost race 
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -15,13 +14,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 from django_fsm_log.models import StateLog
-from guardian.shortcuts import assign_perm
 
+from agencies import permissions
 from agencies.models import Agency, StaffProfile
-from notifications.models import Notification
 from tasks.models import Plan, Task, TaskAgency
 
-from . import permissions
+from .errors import StaleObject, WorkflowError  # noqa: F401  (raised by callers too)
 from .models import (
     Assignment,
     Contribution,
@@ -30,14 +28,8 @@ from .models import (
     ProgressReport,
     ReportingPeriod,
 )
-
-
-class WorkflowError(Exception):
-    """A refusal, worded for the user."""
-
-
-class StaleObject(WorkflowError):
-    """Someone else changed the object first; nothing of this attempt was saved."""
+from .periods import plan_reminder_defaults
+from .recipients import agency_tell
 
 
 def _require(method, user) -> None:
@@ -109,9 +101,10 @@ def plan_dispatch(*, plan: Plan, by) -> DispatchOutcome:
     _require(plan.dispatch, by)
     empty_groups: set[str] = set()
     with transaction.atomic():
+        plan_reminder_defaults(plan)  # schedule, reminder policy, escalation tiers
         assignments = _assignments_for(plan, empty_groups)
         Assignment.objects.bulk_create(assignments)
-        _grant_all(assignments)
+        permissions.assignments_grant(assignments)
         permissions.plan_grant(plan)
         try:
             plan.dispatch(by=by)
@@ -141,21 +134,6 @@ def _assignments_for(plan: Plan, empty_groups: set[str]) -> list[Assignment]:
     return result
 
 
-def _grant_all(assignments: list[Assignment]) -> None:
-    """One bulk grant per agency and role instead of one per assignment."""
-    tasks_by = defaultdict(list)
-    for a in assignments:
-        tasks_by[(a.agency_id, a.role)].append(a.task.pk)
-    for (agency_id, role), task_ids in tasks_by.items():
-        queryset = Task.objects.filter(pk__in=task_ids)
-        staff = permissions.group_for(agency_id, "staff")
-        if role == TaskAgency.Role.LEAD:
-            assign_perm("tasks.report_task", staff, queryset)
-            assign_perm("tasks.signoff_task", permissions.group_for(agency_id, "heads"), queryset)
-        else:
-            assign_perm("tasks.contribute_task", staff, queryset)
-
-
 def plan_assign_group_members(*, plan: Plan, by) -> int:
     """After dispatch, members added to an agency group get their assignments too.
 
@@ -168,7 +146,7 @@ def plan_assign_group_members(*, plan: Plan, by) -> int:
     with transaction.atomic():
         new = [a for a in _assignments_for(plan, set()) if (a.task.pk, a.agency_id) not in live]
         Assignment.objects.bulk_create(new)
-        _grant_all(new)
+        permissions.assignments_grant(new)
     return len(new)
 
 
@@ -205,9 +183,9 @@ def assignment_reassign(*, assignment: Assignment, to_agency: Agency, by, reason
             active=False, ended_at=timezone.now()
         )
         new = Assignment.objects.create(task=task, agency=to_agency, role=assignment.role)
-        permissions.assignment_grant(new)
-        _notify_agency(
-            to_agency.pk, kind="task_assigned", about=new, task=task,
+        permissions.assignments_grant([new])
+        agency_tell(
+            [to_agency.pk], kind="task_assigned", about=new, task=task,
             text=_("New task assigned to your agency: %(task)s") % {"task": task.content[:40]},
             by=by, context={"reason": reason},
         )
@@ -310,8 +288,8 @@ def report_return(*, report: ProgressReport, by, reason: str) -> ProgressReport:
     with transaction.atomic():  # the return and its notices (outbox rows) commit together
         _run(report, "return_for_revision", by, reason)
         returned = StateLog.objects.for_(report).order_by("-pk").first()  # this return
-        _notify_agency(
-            report.agency_id, kind="report_returned", about=returned or report, task=report.task,
+        agency_tell(
+            [report.agency_id], kind="report_returned", about=returned or report, task=report.task,
             text=_("Report returned: %(task)s") % {"task": report.task.content[:40]},
             by=by, context={"reason": reason, "period_label": report.period.label},
         )
@@ -362,51 +340,17 @@ def indicator_value_set(*, indicator, period: ReportingPeriod, by, value, note: 
 
 def instruction_create(*, task: Task, by, text: str, report: ProgressReport | None = None):
     """领导批示 by a leader or the office director; the agencies concerned are notified."""
-    profile = getattr(by, "profile", None)
-    director = (profile is not None and profile.role == StaffProfile.Role.OFFICE_DIRECTOR
-                and by.has_perm("tasks.supervise_plan", task.plan))
-    if not (director or by.has_perm("tasks.lead_plan", task.plan)):
+    if not permissions.may_instruct(by, task.plan):
         raise WorkflowError(_("You are not allowed to do this."))
     text = (text or "").strip()
     if not text:
         raise WorkflowError(_("Write the instruction first."))
     with transaction.atomic():
         instruction = Instruction.objects.create(task=task, report=report, author=by, text=text)
-        for agency_id in task.assignments.filter(active=True).values_list("agency", flat=True):
-            _notify_agency(
-                agency_id, kind="instruction", about=instruction, task=task,
-                text=_("Leader instruction on: %(task)s") % {"task": task.content[:40]},
-                by=by, context={"text": text},
-            )
-    return instruction
-
-
-def _notify_agency(agency_id: int, *, kind: str, about, task: Task, text: str, by,
-                   context: dict | None = None) -> None:
-    """An in-app notice and an email to every reporter and head of the agency.
-
-    Call it inside the event's transaction: the emails are outbox rows written with the event
-    and sent after commit. `kind` names the email templates (templates/emails/<kind>…) and
-    `about` is the row that records this event (the return's StateLog, the instruction, the new
-    assignment): the outbox key "<kind>|<about>|<user>" then sends each event once per person,
-    and a second return of the same report is a second event.
-    """
-    from django.urls import reverse
-
-    from notifications.outbox import message_enqueue
-
-    url = reverse("workflow:task", args=[task.pk])
-    profiles = list(StaffProfile.objects.filter(
-        agency_id=agency_id, role__in=[StaffProfile.Role.REPORTER, StaffProfile.Role.HEAD]
-    ).select_related("user", "agency"))
-    Notification.objects.bulk_create(
-        [Notification(recipient_id=p.user_id, text=text[:500], url=url) for p in profiles]
-    )
-    about_key = f"{about._meta.label_lower}:{about.pk}"
-    for profile in profiles:
-        message_enqueue(
-            recipient=profile.user, key=f"{kind}|{about_key}|{profile.user_id}", template=kind,
-            context={"task_title": task.content[:200], "plan_title": task.plan.title,
-                     "agency_name": profile.agency.name, "url": url, "text": text,
-                     "by_name": by.get_full_name() or by.get_username(), **(context or {})},
+        agency_tell(
+            task.assignments.filter(active=True).values_list("agency", flat=True),
+            kind="instruction", about=instruction, task=task,
+            text=_("Leader instruction on: %(task)s") % {"task": task.content[:40]},
+            by=by, context={"text": text},
         )
+    return instruction

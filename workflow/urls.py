@@ -30,6 +30,8 @@ urlpatterns = [
     path("plans/<int:pk>/receipts/", office.receipts, name="receipts"),
     path("tasks/<int:pk>/escalate/", office.escalate, name="escalate"),
     path("plans/<int:pk>/overdue/", office.overdue, name="overdue"),
+    path("overdue/", office.overdue_all, name="overdue-all"),
+    path("notifications/failed/", office.failed_emails, name="failed-emails"),
     path("plans/<int:pk>/contacts/", office.contacts_missing, name="contacts-missing"),
     path("periods/<int:pk>/close/", office.close_period, name="period-close"),
 ]

@@ -58,20 +58,6 @@ OTHER_HEADER = re.compile(r"备注|说明|年均(?:增长)?(?:/|／)?累计|年�
 PERIOD_LABEL = re.compile(r"^(十[一二三四五六七八九]五末|\d{4}\s*年(末|底)?|基期|现状|规划期末)$")
 
 
-def header_role(word: str) -> str | None:
-    """The column a header cell names, whatever the table: used to find where a flattened
-    table's header starts and ends."""
-    word = re.sub(r"\s+", "", word)
-    if not word or len(word) > 12:
-        return None
-    if re.fullmatch(rf"(?:{SEQ_HEADER})", word):
-        return "seq"
-    for role, pattern in INDICATOR_TABLE_ROLES + OTHER_TASK_TABLE_ROLES + TASK_TABLE_ROLES:
-        if re.search(pattern, word) and (role != "name" or len(word) <= 6):
-            return role
-    if word in CONTENT_HEADER_WORDS or PERIOD_HEADER.search(word) and len(word) <= 8:
-        return "content" if word in CONTENT_HEADER_WORDS else "period"
-    return None
 
 
 # ---- responsibility notes ---------------------------------------------------------------------

@@ -3,10 +3,9 @@ from decimal import Decimal
 
 from django import template
 
-from tasks.models import may_supervise
-from tasks.permissions import is_leader as _is_leader
-from tasks.permissions import is_office as _is_office
-from tasks.permissions import may_instruct
+from agencies.permissions import is_leader as _is_leader
+from agencies.permissions import is_office as _is_office
+from agencies.permissions import may_instruct, may_supervise, person_name
 
 register = template.Library()
 
@@ -43,3 +42,14 @@ def can_supervise(user, plan) -> bool:
 def can_instruct(user, plan) -> bool:
     """{% if user|can_instruct:plan %}: leaders and the office director write 批示."""
     return may_instruct(user, plan)
+
+
+@register.filter
+def person(user) -> str:
+    """A person's name as the pages show it (agencies.permissions.person_name)."""
+    return person_name(user)
+
+
+@register.filter
+def person_or_dash(user) -> str:
+    return person_name(user) if user is not None else "—"

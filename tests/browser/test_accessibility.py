@@ -202,18 +202,18 @@ def pages(scene: Scene) -> list[tuple[str, str]]:
         ("lead", reverse("workflow:my-tasks") + f"?period={period}"),
         ("lead", reverse("workflow:my-tasks") + "?tab=supporting"),
         ("lead", reverse("workflow:task", args=[cast.task.pk]) + f"?period={period}"),
-        ("office", reverse("dashboard:office")),
-        ("office", reverse("dashboard:plan", args=[plan])),
-        ("office", reverse("lists:tasks", args=[plan])),
-        ("office", reverse("lists:tasks", args=[plan]) + f"?period={scene.soon.pk}"),
-        ("office", reverse("lists:scorecard", args=[agency]) + f"?plan={plan}"),
-        ("office", reverse("lists:assessment", args=[plan])),
-        ("office", reverse("bulletins:list", args=[period])),
+        ("office", reverse("supervision:office")),
+        ("office", reverse("supervision:plan", args=[plan])),
+        ("office", reverse("supervision:tasks", args=[plan])),
+        ("office", reverse("supervision:tasks", args=[plan]) + f"?period={scene.soon.pk}"),
+        ("office", reverse("supervision:scorecard", args=[agency]) + f"?plan={plan}"),
+        ("office", reverse("supervision:assessment", args=[plan])),
+        ("office", reverse("supervision:bulletins", args=[period])),
         ("office", reverse("workflow:review")),
         ("office", reverse("workflow:task", args=[scene.waiting.task_id])),
         ("office", reverse("workflow:report", args=[scene.waiting.pk])),
-        ("leader", reverse("dashboard:office")),
-        ("leader", reverse("dashboard:plan", args=[plan])),
+        ("leader", reverse("supervision:office")),
+        ("leader", reverse("supervision:plan", args=[plan])),
     ]
 
 
@@ -237,7 +237,7 @@ def visit(open_as, browser, live_server, scene: Scene):
 
 
 def test_text_contrast_meets_wcag_aa_on_every_page(login, browser, live_server, scene):
-    task_list = reverse("lists:tasks", args=[scene.cast.plan.pk])
+    task_list = reverse("supervision:tasks", args=[scene.cast.plan.pk])
     lights = {task_list: ("badge--error", "badge--ok"),  # red and green
               f"{task_list}?period={scene.soon.pk}": ("badge--warn",)}  # yellow
     failures, checked = [], 0
@@ -324,7 +324,7 @@ def test_keyboard_focus_is_always_visible(login, browser, live_server, scene):
 
 def test_the_pages_fit_a_phone_screen(phone, live_server, scene, shoot):
     my_tasks = ("lead", reverse("workflow:my-tasks"))
-    dashboard = ("office", reverse("dashboard:office"))
+    dashboard = ("office", reverse("supervision:office"))
     task = ("lead", reverse("workflow:task", args=[scene.cast.task.pk])
             + f"?period={scene.cast.period.pk}")
     opened, problems = {}, []
@@ -355,7 +355,7 @@ def test_the_pages_fit_a_phone_screen(phone, live_server, scene, shoot):
 
 def test_wide_tables_scroll_inside_their_region_on_a_phone(phone, live_server, scene):
     office = phone("office")
-    office.goto(f"{live_server.url}{reverse('lists:tasks', args=[scene.cast.plan.pk])}")
+    office.goto(f"{live_server.url}{reverse('supervision:tasks', args=[scene.cast.plan.pk])}")
     region = office.locator(".table-wrap").first
     assert region.get_attribute("role") == "region"
     assert region.get_attribute("aria-labelledby") or region.get_attribute("aria-label")

@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 
-from tasks.management.commands.load_demo import DEMO_USERS
 from tasks.models import Plan
+from workflow.management.commands.load_demo import DEMO_USERS
 from workflow.models import Assignment, ProgressReport, ReportingPeriod
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,5 +1,6 @@
 """The office's morning in a real browser: it lands on the dashboard, opens the plan, follows
-the red count to the filtered task list and sends a 催办, which the lead agency then reads.
+the red count to the overdue list and the period's red count to the filtered task list, and
+sends a 催办, which the lead agency then reads.
 
 The period fell due on 2 November 2026 and the agencies were assigned on 1 October, so every
 lead report not sent is red whatever day the suite runs; one task is verified (green).
@@ -54,7 +55,12 @@ def test_office_follows_the_red_count_to_the_list_and_sends_an_urge(login, live_
     assert office.inner_text("#light-green") == "1"
     shoot(office, "office-02-plan-dashboard")
 
-    office.click("#light-red")
+    office.click("#light-red")  # the red total opens the overdue list, every open period
+    office.wait_for_load_state()
+    assert office.url.endswith(f"/plans/{cast.plan.pk}/overdue/")
+    assert str(red) in office.inner_text("#overdue-caption")
+    office.go_back()
+    office.click(f"#period-{cast.period.pk}-red")  # the period's red count: the task list
     office.wait_for_load_state()
     assert "light=red" in office.url
     rows = office.locator("table.table--tasks tbody tr")

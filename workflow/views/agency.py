@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
@@ -39,13 +40,13 @@ from ..models import (
     ProgressReport,
     ReportingPeriod,
 )
+from ..obligations import OVERDUE, Obligation, ledger
 from ..services import EDITABLE, REPORT_FIELDS, WorkflowError
 from .common import back, int_or_none, refused
 
 LEAD, SUPPORTING = TaskAgency.Role.LEAD, TaskAgency.Role.SUPPORTING
 State = ProgressReport.State
-# The office has it: the report is no longer owed for its period.
-DONE = (State.SUBMITTED, State.VERIFIED)
+MY_TASKS_PER_PAGE = 50
 # Not yet sent out of the lead agency: only the lead agency reads its content.
 UNSENT = (State.DRAFT, State.AWAITING_SIGNOFF)
 CONTENT_TYPES = {
@@ -141,38 +142,72 @@ class Row:
     period: ReportingPeriod | None
     report: ProgressReport | None
     contribution: Contribution | None
-    overdue: bool
+    obligation: Obligation | None = None  # what the agency owes for this task and period
 
     @property
     def task(self) -> Task:
         return self.assignment.task
 
+    @property
+    def overdue(self) -> bool:
+        ob = self.obligation
+        return ob is not None and ob.chased and ob.status == OVERDUE
 
-def _current_period(task: Task, periods: list[ReportingPeriod], reports: dict):
-    """The earliest open period still owed a report, else the latest open one."""
-    owed = [p for p in periods
-            if getattr(reports.get((task.pk, p.pk)), "state", None) not in DONE]
-    return (owed or periods or [None])[0 if owed else -1]
+    @property
+    def needs_action(self) -> bool:
+        return self.obligation is not None and self.obligation.chased
+
+    def urgency(self) -> tuple:
+        """Returned and awaiting sign-off first, then overdue (longest first), then by due
+        date; rows that owe nothing now come last."""
+        ob = self.obligation
+        if ob is None or not ob.chased:
+            return (9, 0, date.max)
+        state = ob.item.report_state
+        rank = (0 if state == State.RETURNED else 1 if state == State.AWAITING_SIGNOFF
+                else 2 if ob.status == OVERDUE else 3)
+        return (rank, -ob.item.overdue_days, ob.item.due_on)
 
 
-def _rows(assignments, periods_by_plan, reports, contributions, chosen, today: date) -> list[Row]:
+def my_rows(agency_id: int, assignments, periods_by_plan, today: date, *, role: str,
+            chosen: ReportingPeriod | None = None) -> list[Row]:
+    """我的任务's rows: one per obligation the agency is chased for (every open period), and one
+    per assignment owing nothing now (its latest open period); the most urgent first."""
+    plan_ids = {a.task.plan_id for a in assignments}
+    task_ids = [a.task_id for a in assignments]
+    book = ledger(plan_ids=plan_ids, on_date=today, agency_id=agency_id, task_ids=task_ids,
+                  open_periods=True, supporting=role == SUPPORTING)
+    owed = defaultdict(list)
+    for ob in book.obligations:
+        if ob.role == role and ob.chased and (chosen is None or ob.period.pk == chosen.pk):
+            owed[ob.task_id].append(ob)
+    periods = [p.pk for ps in periods_by_plan.values() for p in ps]
+    reports = {(r.task_id, r.period_id): r for r in ProgressReport.objects.filter(
+        task_id__in=task_ids, period_id__in=periods)} if periods else {}
+    contributions = {}
+    if role == SUPPORTING and periods:
+        contributions = {(c.task_id, c.period_id): c for c in Contribution.objects.filter(
+            task_id__in=task_ids, period_id__in=periods, agency_id=agency_id)}
     rows = []
     for assignment in assignments:
         task = assignment.task
-        period = chosen or _current_period(task, periods_by_plan[task.plan_id], reports)
-        report = reports.get((task.pk, period.pk)) if period else None
-        overdue = (assignment.role == LEAD and period is not None and period.due_on < today
-                   and getattr(report, "state", None) not in DONE)
-        contribution = contributions.get((task.pk, period.pk)) if period else None
-        rows.append(Row(assignment, period, report, contribution, overdue))
-    return rows
+        for ob in owed.get(task.pk, []):
+            key = (task.pk, ob.period.pk)
+            rows.append(Row(assignment, ob.period, reports.get(key), contributions.get(key), ob))
+        if task.pk in owed:
+            continue
+        open_ = periods_by_plan[task.plan_id]
+        period = chosen if chosen is not None else (open_[-1] if open_ else None)
+        key = (task.pk, period.pk) if period else None
+        rows.append(Row(assignment, period, reports.get(key), contributions.get(key)))
+    return sorted(rows, key=Row.urgency)
 
 
 @login_required
 @require_safe
 def my_tasks(request):
-    """我的任务, in a fixed number of queries: the assignments, the open periods of their plans,
-    the reports and the agency's contributions for those periods."""
+    """我的任务: what the agency owes in every open period, most urgent first, then its other
+    tasks; paged. A fixed number of queries whatever the number of tasks."""
     user = request.user
     profile = _profile(user)
     tab = request.GET.get("tab")
@@ -195,26 +230,23 @@ def my_tasks(request):
     shown = [a for a in assignments if a.role == tab
              and (not state or a.task.state == state)
              and (chosen is None or a.task.plan_id == chosen.plan_id)]
-
-    task_ids = [a.task_id for a in shown]
-    period_ids = [p.pk for p in periods]
-    reports, contributions = {}, {}
-    if task_ids and period_ids:
-        reports = {(r.task_id, r.period_id): r for r in ProgressReport.objects.filter(
-            task_id__in=task_ids, period_id__in=period_ids)}
-        if tab == SUPPORTING:
-            contributions = {(c.task_id, c.period_id): c for c in Contribution.objects.filter(
-                task_id__in=task_ids, period_id__in=period_ids, agency_id=profile.agency_id)}
-    rows = _rows(shown, periods_by_plan, reports, contributions, chosen, timezone.localdate())
+    rows = (my_rows(profile.agency_id, shown, periods_by_plan, timezone.localdate(), role=tab,
+                    chosen=chosen) if profile is not None else [])
     if overdue_only:
         rows = [row for row in rows if row.overdue]
+    page = Paginator(rows, MY_TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
 
     lead_plans = {a.task.plan_id for a in assignments if a.role == LEAD}
     return render(request, "workflow/my_tasks.html", {
         "agency": profile.agency if profile is not None else None,
         "tab": tab,
         "counts": counts,
-        "rows": rows,
+        "rows": page.object_list,
+        "page": page,
+        "query": query.urlencode(),
+        "action_count": sum(row.needs_action for row in rows),
         "periods": periods,
         "report_once_periods": [p for p in periods if p.plan_id in lead_plans],
         "task_states": Task.State.choices,

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from ..services import WorkflowError
+from ..errors import WorkflowError
 
 
 def back(request, default: str):

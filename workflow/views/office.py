@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,33 +27,22 @@ from django_fsm import has_transition_perm
 from django_fsm_log.models import StateLog
 
 from agencies.models import Agency, Contact
-from tasks.models import Plan, may_supervise
-from tasks.permissions import may_instruct
+from agencies.permissions import is_office, may_instruct
 
 from .. import selectors, services
+from ..errors import WorkflowError
 from ..escalation import task_escalate
-from ..models import Assignment, Contribution, Escalation, IndicatorValue, ReportingPeriod
+from ..models import Contribution, Escalation, IndicatorValue, ReportingPeriod
+from ..obligations import receipts_owed
 from ..periods import period_close
-from ..services import WorkflowError
-from ..workdays import working_days_between
+from ..reminders import overdue_rows
 from .common import back, refused
 
+OVERDUE_PER_PAGE = 50
+RECEIPT_AGENCIES_PER_PAGE = 20
+FAILED_PAGE = 100
+
 # ---- helpers --------------------------------------------------------------------------------
-
-
-def _require_supervisor(user, plan: Plan) -> None:
-    """The object is visible (the selector said so) but only its office may change it."""
-    if not may_supervise(plan, user):
-        raise PermissionDenied
-
-
-def _assignment_for(user, pk: int) -> Assignment:
-    assignment = (Assignment.objects.select_related("task__plan", "agency")
-                  .filter(pk=pk, task__plan__in=selectors.plans_readable_by(user).values("pk"))
-                  .first())
-    if assignment is None:
-        raise Http404
-    return assignment
 
 
 # ---- review ---------------------------------------------------------------------------------
@@ -95,8 +85,7 @@ def report_detail(request, pk: int):
 @login_required
 @require_POST
 def verify(request, pk: int):
-    report = selectors.report_for_user(request.user, pk)
-    _require_supervisor(request.user, report.task.plan)
+    report = selectors.report_for_user(request.user, pk, write=True)
     try:
         services.report_verify(report=report, by=request.user,
                                comment=request.POST.get("comment", ""))
@@ -113,8 +102,7 @@ def verify(request, pk: int):
 @login_required
 @require_POST
 def return_report(request, pk: int):
-    report = selectors.report_for_user(request.user, pk)
-    _require_supervisor(request.user, report.task.plan)
+    report = selectors.report_for_user(request.user, pk, write=True)
     try:
         services.report_return(report=report, by=request.user,
                                reason=request.POST.get("reason", ""))
@@ -129,8 +117,7 @@ def return_report(request, pk: int):
 @login_required
 @require_POST
 def reopen(request, pk: int):
-    task = selectors.task_for_user(request.user, pk)
-    _require_supervisor(request.user, task.plan)
+    task = selectors.task_for_user(request.user, pk, write=True)
     try:
         services.task_reopen(task=task, by=request.user, reason=request.POST.get("reason", ""))
     except WorkflowError as exc:
@@ -190,9 +177,8 @@ class ReassignForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def reassign(request, pk: int):
     """Move one agency's part in a task to another agency (the old assignment stays as history)."""
-    assignment = _assignment_for(request.user, pk)
+    assignment = selectors.assignment_for_user(request.user, pk, write=True)
     task = assignment.task
-    _require_supervisor(request.user, task.plan)
     task_url = reverse("workflow:task", args=[task.pk])
     if not assignment.active:
         messages.error(request, _("This assignment has already ended; reload the task page."))
@@ -224,8 +210,7 @@ def reassign(request, pk: int):
 @require_POST
 def dispatch(request, pk: int):
     """派发: refused while tasks need a lead (the message lists them)."""
-    plan = selectors.plan_for_user(request.user, pk)
-    _require_supervisor(request.user, plan)
+    plan = selectors.plan_for_user(request.user, pk, write=True)
     try:
         outcome = services.plan_dispatch(plan=plan, by=request.user)
     except WorkflowError as exc:
@@ -247,30 +232,28 @@ def dispatch(request, pk: int):
 @login_required
 @require_GET
 def receipts(request, pk: int):
-    """签收: live assignments not acknowledged within the plan's working days, by agency."""
-    plan = selectors.plan_for_user(request.user, pk)
-    _require_supervisor(request.user, plan)
+    """签收: live assignments not acknowledged within the plan's working days, by agency
+    (obligations.receipts_owed, the rule the reminders use)."""
+    plan = selectors.plan_for_user(request.user, pk, write=True)
     today = timezone.localdate()
-    limit = plan.acknowledge_within_days
-    unacknowledged = (Assignment.objects
-                      .filter(task__plan=plan, active=True, acknowledged_at=None)
-                      .select_related("agency", "task").order_by("agency__name", "created_at"))
-    overdue, waiting = defaultdict(list), 0
-    for assignment in unacknowledged:
-        days = working_days_between(timezone.localdate(assignment.created_at), today)
-        if days > limit:
-            assignment.working_days = days
-            overdue[assignment.agency].append(assignment)
-        else:
-            waiting += 1
+    owed = receipts_owed(plan_ids=[plan.pk], on_date=today)
+    overdue = defaultdict(list)
+    for receipt in owed:
+        if receipt.overdue:
+            receipt.assignment.working_days = receipt.working_days
+            overdue[receipt.assignment.agency].append(receipt.assignment)
+    waiting = sum(not r.overdue for r in owed)
+    agencies = sorted(overdue, key=lambda a: a.name)
+    page = Paginator(agencies, RECEIPT_AGENCIES_PER_PAGE).get_page(request.GET.get("page"))
     contacts = defaultdict(list)
-    for contact in Contact.objects.filter(agency__in=[a.pk for a in overdue]):
+    for contact in Contact.objects.filter(agency__in=[a.pk for a in page.object_list]):
         contacts[contact.agency_id].append(contact)
-    groups = [{"agency": agency, "assignments": rows, "contacts": contacts[agency.pk]}
-              for agency, rows in overdue.items()]
+    groups = [{"agency": agency, "assignments": overdue[agency], "contacts": contacts[agency.pk]}
+              for agency in page.object_list]
     return render(request, "workflow/office_receipts.html", {
-        "plan": plan, "groups": groups, "limit": limit, "waiting": waiting,
-        "overdue_count": sum(len(g["assignments"]) for g in groups), "today": today,
+        "plan": plan, "groups": groups, "limit": plan.acknowledge_within_days,
+        "waiting": waiting, "page": page,
+        "overdue_count": sum(len(rows) for rows in overdue.values()), "today": today,
     })
 
 
@@ -281,8 +264,7 @@ def receipts(request, pk: int):
 @require_POST
 def escalate(request, pk: int):
     """催办 (kind=urge) or 督办 (kind=supervise) with the office's text; `period` optional."""
-    task = selectors.task_for_user(request.user, pk)
-    _require_supervisor(request.user, task.plan)
+    task = selectors.task_for_user(request.user, pk, write=True)
     period = None
     period_id = request.POST.get("period", "").strip()
     if period_id:
@@ -303,25 +285,50 @@ def escalate(request, pk: int):
     return back(request, reverse("workflow:task", args=[task.pk]))
 
 
+def _overdue_page(request, plans, plan=None):
+    today = timezone.localdate()
+    rows = overdue_rows([p.pk for p in plans], today)
+    page = Paginator(rows, OVERDUE_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "workflow/office_overdue.html", {
+        "plan": plan, "rows": page.object_list, "page": page, "count": len(rows),
+        "today": today, "urge": Escalation.Kind.URGE,
+    })
+
+
 @login_required
 @require_GET
 def overdue(request, pk: int):
-    """逾期: lead reports past their due date in the plan's open periods, with a quick 催办."""
-    plan = selectors.plan_for_user(request.user, pk)
-    _require_supervisor(request.user, plan)
-    today = timezone.localdate()
-    return render(request, "workflow/office_overdue.html", {
-        "plan": plan, "rows": selectors.overdue_lead_reports(plan, today), "today": today,
-        "urge": Escalation.Kind.URGE,
-    })
+    """逾期: the plan's chased lead reports past their due date, with a quick 催办."""
+    plan = selectors.plan_for_user(request.user, pk, write=True)
+    return _overdue_page(request, [plan], plan)
+
+
+@login_required
+@require_GET
+def overdue_all(request):
+    """逾期 across every plan the office supervises."""
+    plans = list(selectors.plans_supervised_by(request.user))
+    if not plans:
+        raise PermissionDenied
+    return _overdue_page(request, plans)
+
+
+@login_required
+@require_GET
+def failed_emails(request):
+    """Emails that failed for good, or wait for a retry or the next day, to people of the
+    agencies working on the plans this office supervises. Office staff only."""
+    if not is_office(request.user):
+        raise PermissionDenied
+    rows = list(selectors.undelivered_for_office(request.user)[:FAILED_PAGE])
+    return render(request, "workflow/office_failed_emails.html", {"outbox": rows})
 
 
 @login_required
 @require_GET
 def contacts_missing(request, pk: int):
     """The plan's reporters and agency heads without an email: reminders cannot reach them."""
-    plan = selectors.plan_for_user(request.user, pk)
-    _require_supervisor(request.user, plan)
+    plan = selectors.plan_for_user(request.user, pk, write=True)
     return render(request, "workflow/office_contacts_missing.html", {
         "plan": plan, "users": list(selectors.contacts_missing(plan)),
     })
@@ -331,12 +338,7 @@ def contacts_missing(request, pk: int):
 @require_POST
 def close_period(request, pk: int):
     """Close a reporting period: its reports become read-only."""
-    period = (ReportingPeriod.objects.select_related("plan")
-              .filter(pk=pk, plan__in=selectors.plans_readable_by(request.user).values("pk"))
-              .first())
-    if period is None:
-        raise Http404
-    _require_supervisor(request.user, period.plan)
+    period = selectors.period_for_user(request.user, pk, write=True)
     try:
         period_close(period, request.user)
     except WorkflowError as exc:

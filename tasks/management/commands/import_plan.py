@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from tasks.importers import PlanImportError
-from tasks.services import plan_import, plan_preview
+from tasks.services import plan_import, plan_preview, preview_dict
 
 
 class Command(BaseCommand):
@@ -48,8 +48,6 @@ class Command(BaseCommand):
 
     @staticmethod
     def _preview(outcome):
-        from tasks.services import preview_dict
-
         return preview_dict(outcome.resolved)
 
     def _report(self, preview: dict, as_json: bool) -> None:

@@ -1,0 +1,352 @@
+"""The supervision dashboard (督查看板): what a plan, or all the plans an office reads, stand at.
+
+Every figure comes from the obligations (workflow.obligations.ledger) of the open periods that
+have started — all of them, not only the latest, and the page says which. Per-task figures
+(reports due, lights, report states) count each task and period once; the agency ranking
+counts each lead agency's obligations, so a co-led task counts once per lead there.
+
+plan_dashboard and office_dashboard read in a fixed number of queries whatever the number of
+plans, tasks and reports: one ledger for all the plans, one count of tasks by state, one of
+escalations, and the plans' sections.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlencode
+
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency
+from tasks.models import Plan, Section, Task
+from tasks.selectors import plans_readable_by
+from workflow.models import Assignment, Escalation, ReportingPeriod
+from workflow.obligations import (
+    LATE,
+    LEAD,
+    LIGHT_LABELS,
+    LIGHTS,
+    NO_LIGHT,
+    ON_TIME,
+    OVERDUE,
+    RED,
+    REPORT_STATE_LABELS,
+    REPORT_STATES,
+    Ledger,
+    current_period,
+    ledger,
+)
+
+from .indicators import _pct, plan_indicators
+
+RANKING_SORTS = ("name", "tasks", "due", "on_time", "late", "overdue", "returned", "verified",
+                 "escalations", "on_time_rate")
+DEFAULT_SORT = "-on_time_rate"
+RANKING_LABELS = {
+    "name": _("Agency"), "tasks": _("Tasks led"), "due": _("Reports due"),
+    "on_time": _("Submitted on time"), "late": _("Submitted late"), "overdue": _("Overdue"),
+    "returned": _("Returned"), "verified": _("Verified"), "escalations": _("Escalations"),
+    "on_time_rate": _("On-time rate (%)"),
+}
+
+
+# ---- links ------------------------------------------------------------------------------------
+
+def list_url(plan_id: int, **params) -> str:
+    """The plan's filtered task list."""
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    return reverse("supervision:tasks", args=[plan_id]) + (f"?{query}" if query else "")
+
+
+def scorecard_url(agency_id: int, plan_id: int | None = None) -> str:
+    url = reverse("supervision:scorecard", args=[agency_id])
+    return f"{url}?plan={plan_id}" if plan_id else url
+
+
+def overdue_url(plan_id: int | None = None) -> str:
+    if plan_id is None:
+        return reverse("workflow:overdue-all")
+    return reverse("workflow:overdue", args=[plan_id])
+
+
+# ---- figures ----------------------------------------------------------------------------------
+
+@dataclass
+class Counts:
+    """Reports due (one per task and period) counted by light, report state and status."""
+
+    due: int = 0
+    lights: dict = field(default_factory=lambda: dict.fromkeys((*LIGHTS, NO_LIGHT), 0))
+    report_states: dict = field(default_factory=lambda: dict.fromkeys(REPORT_STATES, 0))
+    on_time: int = 0
+    late: int = 0
+    overdue: int = 0  # past due and not submitted, chased or not
+
+    def add(self, item) -> None:
+        self.due += 1
+        self.lights[item.light] += 1
+        self.report_states[item.report_state] += 1
+        self.on_time += item.status == ON_TIME
+        self.late += item.status == LATE
+        self.overdue += item.status == OVERDUE
+
+    def merge(self, other: Counts) -> None:
+        self.due += other.due
+        self.on_time += other.on_time
+        self.late += other.late
+        self.overdue += other.overdue
+        for key, n in other.lights.items():
+            self.lights[key] += n
+        for key, n in other.report_states.items():
+            self.report_states[key] += n
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """On time out of everything that fell due: submitted, or overdue."""
+        return _pct(self.on_time, self.on_time + self.late + self.overdue)
+
+
+@dataclass
+class PeriodFigures:
+    period: object  # ReportingPeriod
+    counts: Counts = field(default_factory=Counts)
+
+    def light_links(self) -> dict:
+        return {light: list_url(self.period.plan_id, period=self.period.pk, light=light)
+                for light in (*LIGHTS, NO_LIGHT)}
+
+
+@dataclass
+class PlanFigures:
+    plan: Plan
+    dispatched: bool
+    periods: list[PeriodFigures] = field(default_factory=list)
+    task_states: dict = field(default_factory=lambda: dict.fromkeys(Task.State.values, 0))
+    sections: list = field(default_factory=list)
+    totals: Counts = field(default_factory=Counts)
+
+    @property
+    def task_total(self) -> int:
+        return sum(self.task_states.values())
+
+    # what the counts template shows, for one plan or the office's totals
+    def light_rows(self) -> list[dict]:
+        red_url = overdue_url(self.plan.pk if self.plan else None)
+        return [{"key": k, "label": LIGHT_LABELS[k], "count": self.totals.lights[k],
+                 "url": red_url if k == RED else None} for k in (*LIGHTS, NO_LIGHT)]
+
+    def task_state_rows(self) -> list[dict]:
+        return [{"key": k, "label": label, "count": self.task_states[k],
+                 "url": list_url(self.plan.pk, state=k) if self.plan else None}
+                for k, label in Task.State.choices]
+
+    def report_state_rows(self) -> list[dict]:
+        return [{"key": k, "label": REPORT_STATE_LABELS[k],
+                 "count": self.totals.report_states[k]} for k in REPORT_STATES]
+
+    @property
+    def owed(self) -> int:
+        return self.totals.due
+
+    @property
+    def lights(self) -> dict:
+        return self.totals.lights
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.totals.on_time_rate
+
+
+def _figures(plans: list[Plan], book: Ledger) -> list[PlanFigures]:
+    """Per plan: its open periods' counts and its tasks by state (2 queries for all)."""
+    by_plan = {p.pk: PlanFigures(plan=p, dispatched=p.state != Plan.State.DRAFT) for p in plans}
+    periods = {}
+    for period in sorted(book.periods.values(), key=lambda p: (p.due_on, p.pk)):
+        figures = periods[period.pk] = PeriodFigures(period)
+        by_plan[period.plan_id].periods.append(figures)
+    for item in book.items:
+        periods[item.period_id].counts.add(item)
+    for fig in by_plan.values():
+        for period in fig.periods:
+            fig.totals.merge(period.counts)
+    for plan_id, state, n in (Task.objects.filter(plan_id__in=list(by_plan))
+                              .values_list("plan_id", "state").annotate(n=Count("pk"))
+                              .order_by()):
+        by_plan[plan_id].task_states[state] = n
+    return [by_plan[p.pk] for p in plans]
+
+
+def _sections(fig: PlanFigures, sections: list[dict], tasks: list[dict],
+              submitted: set[int]) -> list[dict]:
+    """Progress of each top-level section (its sub-sections' tasks included)."""
+    plan = fig.plan
+    mine = [s for s in sections if s["plan_id"] == plan.pk]
+    parent = {s["pk"]: s["parent_id"] for s in mine}
+
+    def top(section_id):
+        seen = set()
+        while parent.get(section_id) and section_id not in seen:
+            seen.add(section_id)
+            section_id = parent[section_id]
+        return section_id
+
+    out = {s["pk"]: {"pk": s["pk"], "name": f"{s['number']}{s['title']}", "tasks": 0,
+                     "verified": 0, "submitted": 0}
+           for s in mine if s["parent_id"] is None}
+    for task in tasks:
+        row = out.get(top(task["section_id"])) if task["section_id"] else None
+        if row is None:
+            continue
+        row["tasks"] += 1
+        row["verified"] += task["state"] == Task.State.VERIFIED
+        row["submitted"] += task["pk"] in submitted
+    for row in out.values():
+        row["verified_pct"] = _pct(row["verified"], row["tasks"]) or 0.0
+        row["submitted_pct"] = _pct(row["submitted"], row["tasks"]) or 0.0
+        row["url"] = list_url(plan.pk, section=row["pk"])
+    return list(out.values())
+
+
+def agency_ranking(book: Ledger, plan_ids: list[int]) -> list[dict]:
+    """Per lead agency, over the ledger's periods: its obligations by status, returns,
+    verified reports, escalations on the tasks it leads, and its live tasks led."""
+    rows: dict[int, dict] = {}
+
+    def row(agency_id):
+        return rows.setdefault(agency_id, {
+            "pk": agency_id, "name": "", "tasks": 0, "due": 0, "on_time": 0, "late": 0,
+            "overdue": 0, "returned": 0, "verified": 0, "escalations": 0})
+
+    for ob in book.leads():
+        r = row(ob.agency_id)
+        r["due"] += 1
+        r["on_time"] += ob.status == ON_TIME
+        r["late"] += ob.status == LATE
+        r["overdue"] += ob.status == OVERDUE
+        r["returned"] += ob.item.returns
+        r["verified"] += ob.item.verified
+    escalations = dict(Escalation.objects.filter(task__plan_id__in=plan_ids)
+                       .values_list("task_id").annotate(n=Count("pk")).order_by())
+    for task_id, agency_id, name in (Assignment.objects
+                                     .filter(task__plan_id__in=plan_ids, active=True, role=LEAD,
+                                             task__plan__state=Plan.State.DISPATCHED)
+                                     .values_list("task_id", "agency_id", "agency__name")):
+        r = row(agency_id)
+        r["name"] = name
+        r["tasks"] += 1
+        r["escalations"] += escalations.get(task_id, 0)
+    missing = [pk for pk, r in rows.items() if not r["name"]]
+    if missing:  # relieved agencies that lead nothing any more
+        for pk, name in Agency.objects.filter(pk__in=missing).values_list("pk", "name"):
+            rows[pk]["name"] = name
+    for r in rows.values():
+        r["on_time_rate"] = _pct(r["on_time"], r["on_time"] + r["late"] + r["overdue"])
+    return list(rows.values())
+
+
+def sort_ranking(rows: list[dict], sort: str | None) -> tuple[list[dict], str]:
+    """Rows sorted by ?sort= (a RANKING_SORTS key, '-' for descending), ties by name."""
+    key = (sort or DEFAULT_SORT).strip()
+    if key.lstrip("-") not in RANKING_SORTS:
+        key = DEFAULT_SORT
+    name, reverse = key.lstrip("-"), key.startswith("-")
+    rows = sorted(rows, key=lambda r: r["name"])
+    if name != "name":
+        rows = sorted(rows, key=lambda r: (r[name] is not None, r[name] or 0), reverse=reverse)
+    elif reverse:
+        rows.reverse()
+    return rows, key
+
+
+def ranking_columns(sort: str) -> list[dict]:
+    """The ranking's column heads: each links to its sort, again to reverse it."""
+    columns = []
+    for key in RANKING_SORTS:
+        first = key if key == "name" else f"-{key}"
+        active = sort.lstrip("-") == key
+        other = key if sort.startswith("-") else f"-{key}"
+        columns.append({
+            "key": key, "label": RANKING_LABELS[key], "sort": other if active else first,
+            "aria_sort": ("descending" if sort.startswith("-") else "ascending") if active
+            else None,
+        })
+    return columns
+
+
+def _ranking(book: Ledger, plan_ids, plan_id, sort):
+    rows = agency_ranking(book, plan_ids)
+    for r in rows:
+        r["url"] = scorecard_url(r["pk"], plan_id)
+    rows, sort = sort_ranking(rows, sort)
+    return rows, sort
+
+
+def _chart(totals: Counts, sections: list[dict]) -> dict:
+    return {"lights": [{"key": k, "name": str(LIGHT_LABELS[k]), "value": totals.lights[k]}
+                       for k in (*LIGHTS, NO_LIGHT)],
+            "labels": {"verified": str(_("Tasks verified (%)")),
+                       "submitted": str(_("Tasks with a submitted report (%)"))},
+            "sections": [{"name": s["name"], "verified": s["verified_pct"],
+                          "submitted": s["submitted_pct"]} for s in sections]}
+
+
+def dashboard_ledger(plan_ids, on_date: date) -> Ledger:
+    """The dashboards' scope: the open periods started by on_date, with returns counted."""
+    return ledger(plan_ids=plan_ids, on_date=on_date, open_periods=True, started_by=on_date,
+                  returns=True)
+
+
+# ---- the two dashboards -----------------------------------------------------------------------
+
+def plan_dashboard(plan: Plan, on_date: date, *, sort: str | None = None) -> dict:
+    book = dashboard_ledger([plan.pk], on_date)
+    [figures] = _figures([plan], book)
+    tasks = list(Task.objects.filter(plan=plan).values("pk", "section_id", "state"))
+    sections = list(Section.objects.filter(plan=plan)
+                    .values("pk", "plan_id", "parent_id", "number", "title").order_by("order"))
+    submitted = {i.task_id for i in book.items if i.submitted}
+    figures.sections = _sections(figures, sections, tasks, submitted)
+    ranking, sort = _ranking(book, [plan.pk], plan.pk, sort)
+    # The bulletins link: the current period, or once every period is closed, the latest.
+    bulletin_period = current_period(ReportingPeriod.objects.filter(plan=plan), on_date)
+    return {"plan": plan, "on_date": on_date, "figures": figures, "figures_list": [figures],
+            "bulletin_period": bulletin_period,
+            "links": {"all": list_url(plan.pk), "overdue": overdue_url(plan.pk)},
+            "ranking": ranking, "sort": sort, "columns": ranking_columns(sort),
+            "indicators": plan_indicators(plan, on_date),
+            "chart": _chart(figures.totals, figures.sections)}
+
+
+def office_dashboard(user, on_date: date, *, sort: str | None = None) -> dict:
+    """The same figures across every plan the user reads (as the office or a leader). Plans
+    not yet dispatched are listed apart and count in no total."""
+    plans = list(plans_readable_by(user).order_by("-imported_at", "-pk"))
+    running = [p for p in plans if p.state != Plan.State.DRAFT]
+    book = dashboard_ledger([p.pk for p in running], on_date)
+    figures = _figures(running, book)
+    totals = PlanFigures(plan=None, dispatched=True)
+    for fig in figures:
+        totals.totals.merge(fig.totals)
+        for key, n in fig.task_states.items():
+            totals.task_states[key] += n
+    ranking, sort = _ranking(book, [p.pk for p in running], None, sort)
+    return {"on_date": on_date, "plans": [(fig, {"all": list_url(fig.plan.pk),
+                                                 "overdue": overdue_url(fig.plan.pk)})
+                                          for fig in figures],
+            "period_plans": figures,
+            "drafts": [p for p in plans if p.state == Plan.State.DRAFT],
+            "totals": totals, "ranking": ranking, "sort": sort,
+            "columns": ranking_columns(sort), "chart": _chart(totals.totals, []),
+            "overdue_url": overdue_url()}
+
+
+def count_by_period(book: Ledger) -> dict:
+    """{period id: Counts} — the figures the property tests compare with the other pages."""
+    result = defaultdict(Counts)
+    for item in book.items:
+        result[item.period_id].add(item)
+    return dict(result)
+

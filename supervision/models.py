@@ -1,0 +1,34 @@
+"""The office's settings for its read side: the assessment's weights per plan."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tasks.models import Plan
+
+
+class AssessmentWeights(models.Model):
+    """The weights the office gives each part of an agency's score in a plan
+    (supervision.assessment).
+
+    A score is the weighted sum of components between 0 and 1, out of the sum of the weights.
+    """
+
+    plan = models.OneToOneField(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="assessment_weights"
+    )
+    on_time = models.PositiveSmallIntegerField(_("weight: reports submitted on time"), default=40)
+    returns = models.PositiveSmallIntegerField(_("weight: reports not returned"), default=20)
+    overdue = models.PositiveSmallIntegerField(_("weight: no overdue working days"), default=20)
+    escalations = models.PositiveSmallIntegerField(_("weight: no escalations"), default=10)
+    indicators = models.PositiveSmallIntegerField(_("weight: indicator attainment"), default=10)
+    overdue_cap_working_days = models.PositiveSmallIntegerField(
+        _("overdue working days that cost the whole overdue weight"), default=10,
+        help_text=_("A report this many working days late (or more) scores 0 on punctuality."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("assessment weights")
+        verbose_name_plural = _("assessment weights")
+
+    def __str__(self):
+        return str(self.plan)
