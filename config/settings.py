@@ -36,6 +36,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.health.HealthzMiddleware",  # /healthz on any Host header (docker, load balancers)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -198,6 +199,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"duban": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
+
+# ---- /healthz (config/health.py) -------------------------------------------------------------
+# Beat is late when the outbox flush entry (every 5 minutes) has not run for this long; the
+# outbox is late when an email has been due, unsent, for this long.
+HEALTH_BEAT_STALE_SECONDS = env_int("HEALTH_BEAT_STALE_SECONDS", 15 * 60)
+HEALTH_OUTBOX_STALE_SECONDS = env_int("HEALTH_OUTBOX_STALE_SECONDS", 30 * 60)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
