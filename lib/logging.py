@@ -14,6 +14,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+# What Celery's own TaskFormatter uses to find the task being run.
 from celery._state import get_current_task
 
 HEADER = "X-Request-ID"
