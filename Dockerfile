@@ -1,11 +1,18 @@
-# duban's image: gunicorn serving config.wsgi on :8000; WhiteNoise serves the static files
-# collected at build. Runtime settings come from the environment (README, docker-compose.yml).
-FROM python:3.11-slim
+# duban's image. Default command: ops/web.sh (migrate, then gunicorn on :8000 with
+# ops/gunicorn.conf.py; WhiteNoise serves the static files collected at build). The worker and
+# beat run celery from the same image (docker-compose.yml). Settings come from the environment.
+# Debian 12 (bookworm), pinned: its PostgreSQL client is 15, the server's major version, for
+# ops/backup.sh and ops/restore.sh.
+FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 RUN groupadd --system duban \
@@ -23,4 +30,4 @@ RUN SECRET_KEY=collectstatic-only DEBUG=0 python manage.py collectstatic --noinp
 
 USER duban
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["ops/web.sh"]

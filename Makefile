@@ -8,7 +8,7 @@ MANAGE := $(BIN)/python manage.py
 # Written after a successful install; older than a requirements file means install again.
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv var-dir run test test-clocks lint screenshots clean
+.PHONY: venv var-dir run test test-clocks lint screenshots compose-check clean
 
 venv: $(STAMP)
 
@@ -55,6 +55,11 @@ screenshots: venv var-dir
 	rm -f docs/screenshots/*.jpg
 	DOCS_SCREENSHOTS=1 $(BIN)/pytest tests/browser -q
 	cd docs/screenshots && for f in *.jpg; do grep -qs "screenshots/$$f" ../*.md || rm "$$f"; done
+
+# docker-compose.yml as Compose v1 parses it (`docker-compose config -q`, default and trial
+# profiles); needs Debian's docker-compose, which .ci/run installs. No Docker engine is used.
+compose-check:
+	ops/compose-check.sh
 
 clean:
 	rm -rf $(VENV) var

@@ -6,6 +6,7 @@ in-process. Misconfiguration is reported by system checks (see config/checks.py)
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from lib.env import env_bool, env_int, env_secret
 
@@ -37,6 +38,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "lib.logging.RequestIdMiddleware",  # first: every later line of a request carries its id
+    "config.health.HealthzMiddleware",  # /healthz on any Host header (docker, load balancers)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -192,13 +195,39 @@ OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 6 * 3600)
 # (escalations) are never held back.
 OUTBOX_DAILY_CAP = env_int("OUTBOX_DAILY_CAP", 3)
 
+# ---- logging: one line per event on stdout, JSON in production (lib/logging.py) --------------
+# Each line carries the request id (X-Request-ID, echoed in the response) or the Celery task id
+# and name. The worker keeps this configuration (CELERY_WORKER_HIJACK_ROOT_LOGGER is off, and
+# Celery adds its own handler only to a logger that has none: hence "celery.task" here).
+LOG_FORMAT = env_secret("LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is neither json nor text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},  # stderr
+    "filters": {"context": {"()": "lib.logging.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "lib.logging.JsonFormatter"},
+        "text": {"()": "lib.logging.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler", "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT, "filters": ["context"],
+        },
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"duban": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        "duban": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "celery.task": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
+
+# ---- /healthz (config/health.py) -------------------------------------------------------------
+# Beat is late when the outbox flush entry (every 5 minutes) has not run for this long; the
+# outbox is late when an email has been due, unsent, for this long.
+HEALTH_BEAT_STALE_SECONDS = env_int("HEALTH_BEAT_STALE_SECONDS", 15 * 60)
+HEALTH_OUTBOX_STALE_SECONDS = env_int("HEALTH_OUTBOX_STALE_SECONDS", 30 * 60)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
