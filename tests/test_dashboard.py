@@ -425,3 +425,31 @@ def test_both_dashboards_read_in_a_constant_number_of_queries(scene):
     assert office_dashboard(cast.office, OVERDUE_DAY)["totals"].owed > 43
     assert second.tasks.exists()
     assert after == before
+
+
+def test_the_lists_across_plans_read_in_a_constant_number_of_queries(scene, time_machine):
+    """The all-plans task list and overdue list, and 我的任务: a second plan, more reports and
+    an older period add rows, not queries."""
+    cast = scene.cast
+    time_machine.move_to(timezone.make_aware(datetime.combine(OVERDUE_DAY, time(10))))
+    office, lead = _client(cast.office), _client(cast.lead)
+    urls = [(office, reverse("supervision:all-tasks")), (office, reverse("workflow:overdue-all")),
+            (office, reverse("supervision:all-tasks") + "?light=red"),
+            (lead, reverse("workflow:my-tasks")),
+            (lead, reverse("workflow:my-tasks") + "?overdue=1")]
+    for client, url in urls:
+        client.get(url)  # warm up (sessions, content types)
+    before = [_queries(client, url) for client, url in urls]
+    overdue_before = office.get(reverse("workflow:overdue-all")).context["count"]
+
+    second = _second_plan(cast)
+    ReportingPeriod.objects.create(plan=cast.plan, label="第3季度", starts_on=D(2026, 7, 1),
+                                   ends_on=D(2026, 9, 30), due_on=D(2026, 10, 15))
+    for task in (Assignment.objects.filter(task__plan=cast.plan, role=LEAD, active=True,
+                                           agency=cast.lead.profile.agency)
+                 .exclude(task__in=[scene.a, scene.b, scene.c, scene.d])[:3]):
+        _report(task.task, cast.period, cast.lead)
+    after = [_queries(client, url) for client, url in urls]
+    overdue_after = office.get(reverse("workflow:overdue-all")).context["count"]
+    assert second.tasks.exists() and overdue_after > overdue_before
+    assert after == before
