@@ -3,6 +3,7 @@
 No DATABASE_URL means an embedded SQLite file under var/; no REDIS_URL means Celery tasks run
 in-process. Misconfiguration is reported by system checks (see config/checks.py).
 """
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -30,11 +31,16 @@ INSTALLED_APPS = [
     "guardian",
     "django_fsm_log",
     "django_celery_beat",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc as static files: no CDN
     "agencies",
     "tasks",
     "notifications",  # a leaf: imports none of the apps below
     "workflow",
     "supervision",
+    "api",  # /api/v1/: reads and actions over the same selectors and services as the pages
 ]
 
 MIDDLEWARE = [
@@ -221,6 +227,44 @@ LOGGING = {
         "duban": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "celery.task": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
+}
+
+# ---- the REST API (api/) ---------------------------------------------------------------------
+# Throttle rates as DRF writes them ("1000/hour", "60/minute"); empty: no limit. Counted in the
+# default cache, so per process unless CACHES points at a shared cache.
+API_THROTTLE_USER = os.environ.get("API_THROTTLE_USER", "1000/hour").strip()
+API_THROTTLE_ANON = os.environ.get("API_THROTTLE_ANON", "60/hour").strip()
+API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",  # first: anonymous callers get 401
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.UserThrottle", "api.throttles.AnonThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "duban API",
+    "DESCRIPTION": "Plans, tasks, reports and supervision figures of duban (督办).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {  # three choice sets share the field name "kind"
+        "AgencyKindEnum": "agencies.models.Agency.Kind",
+        "TargetKindEnum": "tasks.models.Target.Kind",
+        "EscalationKindEnum": "workflow.models.Escalation.Kind",
+    },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "api.schema.add_error_responses"],
 }
 
 # ---- /healthz (config/health.py) -------------------------------------------------------------
