@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -231,15 +232,14 @@ UPLOAD = extend_schema(request={"multipart/form-data": serializers.UploadSeriali
 def _attach(request, owner) -> Response:
     upload = request.FILES.get("file")
     if upload is None:
-        return Response({"file": ["Choose a file to upload."]},
+        return Response({"file": [_("Choose a file to upload.")]},
                         status=status.HTTP_400_BAD_REQUEST)
     attachment = attachment_add(owner=owner, upload=upload, by=request.user)
     return Response(serializers.AttachmentSerializer(attachment).data,
                     status=status.HTTP_201_CREATED)
 
 
-class ReportViewSet(ScopedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
-                    viewsets.ReadOnlyModelViewSet):
+class ReportViewSet(ScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """填报: the lead agency saves its draft and submits it; the office verifies or returns."""
 
     model = ProgressReport
@@ -280,11 +280,6 @@ class ReportViewSet(ScopedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixi
         data = self._fields(serializers.ReportFieldsSerializer)
         services.report_save(task=report.task, period=report.period, by=request.user, data=data)
         return self._respond(report)
-
-    def update(self, request, *args, **kwargs):
-        if not kwargs.get("partial"):
-            return self.http_method_not_allowed(request, *args, **kwargs)
-        return super().update(request, *args, **kwargs)
 
     @extend_schema(request=None, responses=serializers.ReportSerializer)
     @action(detail=True, methods=["post"], filterset_class=None)

@@ -467,3 +467,38 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
         hosts = re.findall(r"""(?:src|href)\s*=\s*["'](?:https?:)?//([^/"']+)""", html)
         assert hosts == [], (url, hosts)
         assert not re.search(r"https?://(?!testserver)", html.replace("http://json-schema", ""))
+
+
+def test_material_takes_attachments_from_its_own_agency_only(cast, api):
+    contribution = services.contribution_save(task=cast.task, period=cast.period,
+                                              by=cast.supporting, text="材料")
+    url = f"/api/v1/contributions/{contribution.pk}/attachments/"
+    upload = SimpleUploadedFile("表.png", PNG, content_type="image/png")
+    response = api["supporting"].post(url, {"file": upload}, format="multipart")
+    assert response.status_code == 201, response.content
+    assert response.json()["contribution"] == contribution.pk
+    assert api["lead"].post(url, {"file": upload}, format="multipart").status_code == 404
+    assert api["supporting"].post(url, {}, format="multipart").status_code == 400
+    assert contribution.attachments.count() == 1
+
+
+@pytest.mark.parametrize("url", ["/api/v1/tasks/", "/api/v1/assignments/",
+                                 "/api/v1/indicators/", "/api/v1/sections/"])
+def test_a_lists_queries_do_not_grow_with_its_rows(cast, api, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (2, 20):
+        with CaptureQueriesContext(connection) as queries:
+            response = api["office"].get(f"{url}?page_size={size}")
+        assert len(response.json()["results"]) == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_tokens_in_the_admin_show_no_key(cast, admin_client):
+    key = token_issue(user=cast.lead)
+    html = admin_client.get("/admin/api/apitoken/").content.decode()
+    assert "lead" in html
+    assert key not in html and ApiToken.objects.get().digest not in html
