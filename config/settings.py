@@ -3,7 +3,6 @@
 No DATABASE_URL means an embedded SQLite file under var/; no REDIS_URL means Celery tasks run
 in-process. Misconfiguration is reported by system checks (see config/checks.py).
 """
-import os
 from pathlib import Path
 
 import dj_database_url
@@ -230,10 +229,21 @@ LOGGING = {
 }
 
 # ---- the REST API (api/) ---------------------------------------------------------------------
-# Throttle rates as DRF writes them ("1000/hour", "60/minute"); empty: no limit. Counted in the
-# default cache, so per process unless CACHES points at a shared cache.
-API_THROTTLE_USER = os.environ.get("API_THROTTLE_USER", "1000/hour").strip()
-API_THROTTLE_ANON = os.environ.get("API_THROTTLE_ANON", "60/hour").strip()
+# Throttle rates as DRF writes them ("1000/hour", "60/minute"); empty: no limit. Counted in
+# Redis when REDIS_URL is set, so that every gunicorn process and web container shares the
+# counts; without it, in each process's memory. If Redis is down, requests are not throttled.
+API_THROTTLE_USER = env_secret("API_THROTTLE_USER", "1000/hour").strip()
+API_THROTTLE_ANON = env_secret("API_THROTTLE_ANON", "60/hour").strip()
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+         "KEY_PREFIX": "duban-throttle", "TIMEOUT": 24 * 3600,
+         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}
+        if REDIS_URL else
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
+}
 API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

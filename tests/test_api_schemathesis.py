@@ -8,7 +8,6 @@ ids are mostly replaced by ids of real objects, so that detail pages and actions
 """
 import pytest
 import schemathesis
-from django.core.cache import cache
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
@@ -87,7 +86,6 @@ def _run(operation, base_url, headers, real):
 def test_every_operation_conforms_to_the_schema(live_server, settings, role):
     settings.API_THROTTLE_USER = ""  # a few hundred requests in a few seconds
     settings.API_THROTTLE_ANON = ""
-    cache.clear()
     cast, report = _world()
     headers = {"Authorization": f"Token {token_issue(user=getattr(cast, role))}"}
     schema = schemathesis.openapi.from_url(f"{live_server.url}/api/schema/?format=json")
