@@ -20,6 +20,8 @@ from supervision.dashboard import plan_dashboard
 from tasks.models import Indicator, Task
 from tests.cast import build_cast
 from workflow import services
+from workflow.attachments import attachment_add
+from workflow.escalation import task_escalate
 from workflow.models import (
     Assignment,
     Contribution,
@@ -208,6 +210,47 @@ def test_notifications_are_each_persons_own(cast, api):
     assert api["office"].get(f"/api/v1/notifications/{min(mine)}/").status_code == 404
 
 
+def test_every_object_as_every_role(cast, api, client):
+    """One object of each kind, read by each member of the cast: 200 where the pages show it,
+    404 elsewhere (never 403: that would say it exists), 401 without credentials."""
+    report = draft(cast)
+    attachment = attachment_add(owner=report, upload=SimpleUploadedFile("a.png", PNG),
+                                by=cast.lead)
+    services.report_submit(report=report, by=cast.lead)
+    contribution = services.contribution_save(task=cast.task, period=cast.period,
+                                              by=cast.supporting, text="材料", submit=True)
+    task_escalate(task=cast.task, by=cast.office, kind="urge", text="请报送")
+    notice = Notification.objects.filter(recipient=cast.lead).first()
+    indicator = Indicator.objects.filter(
+        tasks__assignments__agency=cast.lead.profile.agency, tasks__assignments__role="lead",
+    ).exclude(tasks__assignments__agency=cast.supporting.profile.agency).first()
+    value = services.indicator_value_set(indicator=indicator, period=cast.period, by=cast.lead,
+                                         value=3)
+    assignment = cast.task.assignments.get(agency=cast.lead.profile.agency)
+    agency = cast.lead.profile.agency_id
+    o, r, L, h, s, x = ROLES  # office, leader, lead, head, supporting, outsider
+    table = [  # url, the roles that read it (every other role: 404)
+        (f"plans/{cast.plan.pk}/", {o, r}),
+        (f"plans/{cast.plan.pk}/figures/", {o, r}),
+        (f"sections/{cast.task.section_id}/", {o, r, L, h, s}),
+        (f"tasks/{cast.task.pk}/", {o, r, L, h, s}),
+        (f"indicators/{indicator.pk}/", {o, r, L, h}),
+        (f"indicator-values/{value.pk}/", {o, r, L, h}),
+        (f"periods/{cast.period.pk}/", {o, r, L, h, s}),
+        (f"assignments/{assignment.pk}/", {o, r, L, h, s}),
+        (f"agencies/{agency}/", {o, r, L, h, s}),
+        (f"reports/{report.pk}/", {o, r, L, h, s}),
+        (f"contributions/{contribution.pk}/", {o, r, L, h, s}),
+        (f"attachments/{attachment.pk}/", {o, r, L, h, s}),
+        (f"notifications/{notice.pk}/", {L}),
+    ]
+    for url, readers in table:
+        assert client.get(f"/api/v1/{url}").status_code == 401, url
+        for role in ROLES:
+            expected = 200 if role in readers else 404
+            assert api[role].get(f"/api/v1/{url}").status_code == expected, (url, role)
+
+
 # ---- the report's path through the API ---------------------------------------------------------
 
 def test_draft_submit_return_resubmit_verify(cast, api):
@@ -351,6 +394,9 @@ def test_dispatch(cast, api):
     response = api["office"].post(f"/api/v1/plans/{needing.pk}/dispatch/")
     assert response.status_code == 400 and "12" in response.json()["detail"]
     assert not Assignment.objects.filter(task__plan=needing).exists()
+    figures = api["office"].get(f"/api/v1/plans/{needing.pk}/figures/").json()
+    assert (figures["dispatched"], figures["totals"]["due"], figures["task_total"]) == (
+        False, 0, 12)  # a plan not yet dispatched owes nothing
     ready = _import("003", cast)  # 6 tasks, each with its lead
     response = api["office"].post(f"/api/v1/plans/{ready.pk}/dispatch/")
     assert response.status_code == 200, response.content
