@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from supervision.dashboard import Counts, plan_dashboard
+from supervision.dashboard import Counts, office_dashboard, plan_dashboard
 from tasks.models import Plan
 
 
@@ -13,6 +13,30 @@ def _counts(counts: Counts) -> dict:
     return {"due": counts.due, "on_time": counts.on_time, "late": counts.late,
             "overdue": counts.overdue, "on_time_rate": counts.on_time_rate,
             "lights": dict(counts.lights), "report_states": dict(counts.report_states)}
+
+
+def _ranking(rows: list[dict]) -> list[dict]:
+    return [{"agency": r["pk"], **{k: r[k] for k in (
+        "name", "tasks", "due", "on_time", "late", "overdue", "returned", "verified",
+        "escalations", "on_time_rate")}} for r in rows]
+
+
+def office_figures(user, on_date: date) -> dict:
+    """Every plan the user reads, as the office dashboard shows them (plans not yet
+    dispatched are listed apart and count in no total)."""
+    board = office_dashboard(user, on_date)
+    totals = board["totals"]
+    return {
+        "on_date": on_date,
+        "task_total": totals.task_total,
+        "task_states": dict(totals.task_states),
+        "totals": _counts(totals.totals),
+        "plans": [{"plan": fig.plan.pk, "title": fig.plan.title,
+                   "task_total": fig.task_total, "task_states": dict(fig.task_states),
+                   "totals": _counts(fig.totals)} for fig in board["period_plans"]],
+        "drafts": [plan.pk for plan in board["drafts"]],
+        "ranking": _ranking(board["ranking"]),
+    }
 
 
 def plan_figures(plan: Plan, on_date: date) -> dict:
@@ -32,9 +56,7 @@ def plan_figures(plan: Plan, on_date: date) -> dict:
                       "verified": s["verified"], "submitted": s["submitted"],
                       "verified_pct": s["verified_pct"], "submitted_pct": s["submitted_pct"]}
                      for s in figures.sections],
-        "ranking": [{"agency": r["pk"], **{k: r[k] for k in (
-            "name", "tasks", "due", "on_time", "late", "overdue", "returned", "verified",
-            "escalations", "on_time_rate")}} for r in board["ranking"]],
+        "ranking": _ranking(board["ranking"]),
         "indicators": {
             "elapsed_pct": indicators["elapsed_pct"],
             "targets": indicators["targets"],

@@ -281,3 +281,21 @@ class PlanFiguresSerializer(serializers.Serializer):
     sections = SectionFiguresSerializer(many=True)
     ranking = RankingRowSerializer(many=True)
     indicators = IndicatorFiguresSerializer()
+
+
+class PlanSummarySerializer(serializers.Serializer):
+    plan = serializers.IntegerField()
+    title = serializers.CharField()
+    task_total = serializers.IntegerField()
+    task_states = serializers.DictField(child=serializers.IntegerField())
+    totals = CountsSerializer()
+
+
+class OfficeFiguresSerializer(serializers.Serializer):
+    on_date = serializers.DateField()
+    task_total = serializers.IntegerField()
+    task_states = serializers.DictField(child=serializers.IntegerField())
+    totals = CountsSerializer()
+    plans = PlanSummarySerializer(many=True)
+    drafts = serializers.ListField(child=serializers.IntegerField())
+    ranking = RankingRowSerializer(many=True)

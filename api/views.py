@@ -8,6 +8,7 @@ answers 400 with its message, a lost race (StaleObject) 409 (api.errors).
 """
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -34,7 +35,7 @@ from workflow.models import (
 )
 
 from . import filters, serializers, visibility
-from .figures import plan_figures
+from .figures import office_figures, plan_figures
 
 
 class ScopedMixin:
@@ -73,6 +74,18 @@ class PlanViewSet(ReadViewSet):
     serializer_class = serializers.PlanSerializer
     filterset_class = filters.PlanFilter
     ordering = ("-imported_at", "-pk")
+
+    @extend_schema(responses=serializers.OfficeFiguresSerializer,
+                   operation_id="v1_plans_figures_all")
+    @action(detail=False, methods=["get"], url_path="figures", url_name="office-figures",
+            filterset_class=None, pagination_class=None)
+    def office_figures(self, request):
+        """The office dashboard's figures across every plan the user reads (the office and
+        leaders; anyone else: 403, as the dashboard)."""
+        if not visibility.plans_for(request.user).exists():
+            raise PermissionDenied
+        return Response(serializers.OfficeFiguresSerializer(
+            office_figures(request.user, timezone.localdate())).data)
 
     @extend_schema(responses=serializers.PlanFiguresSerializer)
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)

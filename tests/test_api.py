@@ -2,10 +2,10 @@
 object: 404, as on the pages), the report's whole path through the API with its state logs,
 the plan's figures against the dashboard's own function, tokens, throttling, the docs."""
 import re
+import uuid
 from io import StringIO
 
 import pytest
-from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
@@ -16,7 +16,7 @@ from api.figures import plan_figures
 from api.models import ApiToken
 from api.tokens import token_issue
 from notifications.models import Notification
-from supervision.dashboard import plan_dashboard
+from supervision.dashboard import office_dashboard, plan_dashboard
 from tasks.models import Indicator, Task
 from tests.cast import build_cast
 from workflow import services
@@ -33,14 +33,15 @@ from workflow.models import (
 pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
-ANON_IP = "127.0.0.1"  # the test client's REMOTE_ADDR
 ROLES = ("office", "leader", "lead", "head", "supporting", "outsider")
 
 
 @pytest.fixture(autouse=True)
-def fresh_anonymous_count():
-    """Throttle counts outlive a test (in Redis with REDIS_URL): start each from zero."""
-    caches["throttle"].delete(f"throttle_anon_{ANON_IP}")
+def own_throttle_counts(settings):
+    """Throttle counts outlive a test and are shared by the test processes (in Redis with
+    REDIS_URL): each test counts under its own key prefix, from zero."""
+    settings.CACHES = {**settings.CACHES, "throttle": {
+        **settings.CACHES["throttle"], "KEY_PREFIX": f"duban-test-{uuid.uuid4().hex}"}}
 
 
 @pytest.fixture
@@ -56,7 +57,6 @@ def api(cast):
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=getattr(cast, role))}")
         clients[role] = client
-    caches["throttle"].delete_many([f"throttle_user_{getattr(cast, r).pk}" for r in ROLES])
     return clients
 
 
@@ -443,6 +443,23 @@ def test_the_plans_figures_are_the_dashboards(cast, api):
     # and the API's function is the dashboard's, not a second copy
     assert body == api["leader"].get(f"/api/v1/plans/{cast.plan.pk}/figures/").json()
     assert body["totals"]["due"] == plan_figures(cast.plan, today)["totals"]["due"]
+
+
+def test_the_office_figures_are_the_office_dashboards(cast, api):
+    report = draft(cast)
+    services.report_submit(report=report, by=cast.lead)
+    board = office_dashboard(cast.office, timezone.localdate())
+    body = api["office"].get("/api/v1/plans/figures/").json()
+    assert body["task_total"] == board["totals"].task_total == 43
+    assert body["totals"]["due"] == board["totals"].totals.due
+    assert body["totals"]["report_states"]["submitted"] == 1
+    assert body["totals"]["lights"] == board["totals"].totals.lights
+    assert [p["plan"] for p in body["plans"]] == [f.plan.pk for f in board["period_plans"]]
+    assert [(r["agency"], r["due"]) for r in body["ranking"]] == [
+        (r["pk"], r["due"]) for r in board["ranking"]]
+    assert api["leader"].get("/api/v1/plans/figures/").status_code == 200
+    for role in ("lead", "supporting", "outsider"):
+        assert api[role].get("/api/v1/plans/figures/").status_code == 403
 
 
 # ---- filters, tokens, throttling, the docs -----------------------------------------------------
