@@ -6,6 +6,7 @@ import uuid
 from io import StringIO
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
@@ -533,6 +534,8 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
         hosts = re.findall(r"""(?:src|href)\s*=\s*["'](?:https?:)?//([^/"']+)""", html)
         assert hosts == [], (url, hosts)
         assert not re.search(r"https?://(?!testserver)", html.replace("http://json-schema", ""))
+        assets = re.findall(r"""(?:src|href)\s*=\s*["']/static/([^"'?]+)""", html)
+        assert assets and all(finders.find(path) for path in assets), assets  # served here
 
 
 def test_material_takes_attachments_from_its_own_agency_only(cast, api):
