@@ -581,3 +581,13 @@ def test_an_unreachable_throttle_cache_lets_requests_through(cast, api, settings
     settings.API_THROTTLE_USER = "1/minute"
     codes = [api["lead"].get("/api/v1/tasks/").status_code for _ in range(2)]
     assert codes == [200, 200]
+
+
+def test_a_lost_race_answers_409_and_a_refusal_400():
+    from api.errors import exception_handler
+    from workflow.errors import StaleObject, WorkflowError
+
+    stale = exception_handler(StaleObject("改动已被他人保存"), {})
+    assert (stale.status_code, stale.data) == (409, {"detail": "改动已被他人保存"})
+    refused = exception_handler(WorkflowError("不可"), {})
+    assert (refused.status_code, refused.data) == (400, {"detail": "不可"})
