@@ -170,13 +170,16 @@ def test_a_notification_goes_to_email_and_every_channel_once(robots):
     assert wecom["body"]["msgtype"] == "markdown"
     content = wecom["body"]["markdown"]["content"]
     assert "请加快进度" in content and "推进知识产权强市建设" in content
-    assert "(https://duban.example.gov.cn/tasks/1/)" in content
+    assert content.endswith("\n[在督办系统中查看](https://duban.example.gov.cn/tasks/1/)")
+    assert content.startswith("**") and "\n> 请加快进度" in content
     [ding] = robots.delivered("/dingtalk")  # arrived signed: the server checked the sign
     assert ding["query"]["access_token"] == "xyz"
     assert ding["body"]["msgtype"] == "markdown"
     assert "推进知识产权强市建设" in ding["body"]["markdown"]["title"]
     assert "请加快进度" in ding["body"]["markdown"]["text"]
-    assert "(https://duban.example.gov.cn/tasks/1/)" in ding["body"]["markdown"]["text"]
+    assert ding["body"]["markdown"]["text"].startswith("#### ")
+    assert "[在督办系统中查看](https://duban.example.gov.cn/tasks/1/)" in ding["body"]["markdown"][
+        "text"]
     [sms] = robots.delivered("/sms")
     assert sms["auth"] == f"Bearer {TOKEN}"
     assert sms["body"]["phone"] == "13800138000"
