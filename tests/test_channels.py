@@ -413,6 +413,24 @@ def test_the_admin_lists_endpoints_without_their_tokens_and_keeps_the_secret(cli
     assert response.status_code == 302
     endpoint.refresh_from_db()
     assert endpoint.secret == SECRET  # an empty field keeps it
-    lead = person("lead")
-    client.force_login(lead)
+    enqueue(person("lead", email=""), key="instruction|adm")  # no row: lead has no endpoint
+    ChannelEndpoint.objects.create(kind=Channel.SMS, user=User.objects.get(username="lead"),
+                                   target="13800138000")
+    enqueue(User.objects.get(username="lead"), key="instruction|adm2")
+    row = OutboxMessage.objects.get(channel=Channel.SMS)
+    outbox = client.get(reverse("admin:notifications_outboxmessage_changelist") + "?channel=sms")
+    assert outbox.status_code == 200 and "138****8000" in outbox.content.decode()
+    assert client.get(reverse("admin:notifications_outboxmessage_change",
+                              args=[row.pk])).status_code == 200
+    client.force_login(User.objects.get(username="lead"))
     assert client.get(reverse("admin:notifications_channelendpoint_changelist")).status_code == 302
+
+
+def test_office_staff_of_the_demo_may_manage_endpoints():
+    from workflow.management.commands.load_demo import Command
+
+    group = Command._admin_group()
+    codenames = set(group.permissions.filter(content_type__app_label="notifications")
+                    .values_list("codename", flat=True))
+    assert codenames == {"add_channelendpoint", "change_channelendpoint",
+                         "delete_channelendpoint", "view_channelendpoint"}
