@@ -116,9 +116,15 @@ def channel_content(template: str, context: dict, subject: str) -> ChannelConten
     return content
 
 
+# Robots' markdown dialects do not reliably honour backslash escapes (企业微信 shows them), so
+# the characters that would make user text a link, emphasis, code or HTML become their
+# full-width forms, which read the same in Chinese text. Lines start with "> ": no heading.
+_MD_INERT = str.maketrans({"[": "［", "]": "］", "*": "＊", "`": "｀", "<": "＜", ">": "＞"})
+
+
 def _md(text: str) -> str:
-    """Markdown-inert text: user text cannot open links or headings in a robot's message."""
-    return re.sub(r"([\\`*_\[\]<>#])", r"\\\1", text)
+    """Markdown-inert text: user text cannot open links or emphasis in a robot's message."""
+    return text.translate(_MD_INERT)
 
 
 def _md_line(text: str, link: str) -> str:

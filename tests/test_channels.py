@@ -362,8 +362,8 @@ def test_a_digest_lists_its_items_with_their_links_in_markdown(robots):
                    "link": "https://duban.example.gov.cn/tasks/1/"},
                   {"text": "任务二 *due*", "kind_label": "", "link": ""}]})
     body = OutboxMessage.objects.get().body_text
-    assert "> [\\[逾期\\] 任务一 overdue](https://duban.example.gov.cn/tasks/1/)" in body
-    assert "任务二 \\*due\\*" in body  # user text cannot format the message
+    assert "> [［逾期］ 任务一 overdue](https://duban.example.gov.cn/tasks/1/)" in body
+    assert "> 任务二 ＊due＊\n" in body  # user text cannot format the message
 
 
 def test_the_dingtalk_sign_matches_the_documented_example():
