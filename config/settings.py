@@ -200,6 +200,18 @@ OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 6 * 3600)
 # (escalations) are never held back.
 OUTBOX_DAILY_CAP = env_int("OUTBOX_DAILY_CAP", 3)
 
+# ---- channels beyond email (notifications/channels.py) ---------------------------------------
+# Hosts a group robot's webhook may point to (comma-separated): the worker posts only there, so
+# an endpoint entered in the admin cannot make it call an internal address.
+CHANNEL_WEBHOOK_HOSTS = [h.strip() for h in env_secret(
+    "CHANNEL_WEBHOOK_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com").split(",") if h.strip()]
+# Seconds a robot or the SMS gateway may take to answer; well under OUTBOX_LEASE_SECONDS.
+CHANNEL_TIMEOUT = env_int("CHANNEL_TIMEOUT", 10)
+# The SMS gateway: an HTTP API taking POST {"phone", "text"} with "Authorization: Bearer
+# <token>". Unset: SMS endpoints' messages fail (listed with the failed ones).
+SMS_GATEWAY_URL = env_secret("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = env_secret("SMS_GATEWAY_TOKEN", "")
+
 # ---- logging: one line per event on stdout, JSON in production (lib/logging.py) --------------
 # Each line carries the request id (X-Request-ID, echoed in the response) or the Celery task id
 # and name. The worker keeps this configuration (CELERY_WORKER_HIJACK_ROOT_LOGGER is off, and
