@@ -87,7 +87,8 @@ def test_setting_a_lead_for_the_selected_tasks_lets_the_plan_dispatch(plan, lead
                     .values_list("agency", flat=True)) == [agriculture.pk]
     # nothing left: back to the plan page, which dispatches
     assert response.url == reverse("plans:detail", args=[plan.pk])
-    outcome = plan_dispatch(plan=plan, by=person("director", OFFICE, Role.OFFICE_DIRECTOR))
+    outcome = plan_dispatch(plan=plan, by=person("director", OFFICE, Role.OFFICE_DIRECTOR),
+                            without_periods=True)
     assert outcome.assignments > 0
 
 
@@ -145,7 +146,8 @@ def test_a_task_of_another_plan_is_not_touched(plan, leaderless, office):
 
 
 def test_a_dispatched_plan_is_refused(plan, office):
-    plan_dispatch(plan=plan, by=person("director", OFFICE, Role.OFFICE_DIRECTOR))
+    plan_dispatch(plan=plan, by=person("director", OFFICE, Role.OFFICE_DIRECTOR),
+                  without_periods=True)
     task = _unlead(Task.objects.filter(plan=plan)[:1])[0]
     office.post(_url(plan), {"task": [task.pk], "lead": "市农业农村局"})
     assert not TaskAgency.objects.filter(task=task, role=LEAD).exists()

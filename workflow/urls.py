@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agency, office
+from .views import agency, office, setup
 
 app_name = "workflow"
 
@@ -34,4 +34,6 @@ urlpatterns = [
     path("notifications/failed/", office.failed_emails, name="failed-emails"),
     path("plans/<int:pk>/contacts/", office.contacts_missing, name="contacts-missing"),
     path("periods/<int:pk>/close/", office.close_period, name="period-close"),
+    # setting a plan up (views/setup.py)
+    path("plans/<int:pk>/periods/", setup.plan_periods, name="plan-periods"),
 ]

@@ -209,10 +209,13 @@ def reassign(request, pk: int):
 @login_required
 @require_POST
 def dispatch(request, pk: int):
-    """派发: refused while tasks need a lead (the message lists them)."""
+    """派发: refused while tasks need a lead (the message lists them), and without reporting
+    periods unless the office ticked "dispatch without reporting periods"."""
     plan = selectors.plan_for_user(request.user, pk, write=True)
     try:
-        outcome = services.plan_dispatch(plan=plan, by=request.user)
+        outcome = services.plan_dispatch(
+            plan=plan, by=request.user,
+            without_periods=request.POST.get("without_periods") == "1")
     except WorkflowError as exc:
         refused(request, exc)
     else:
