@@ -55,6 +55,8 @@ def agency_merge_references(*, merged: Agency, kept: Agency) -> dict[str, int]:
         "staff": merged.staff.update(agency=kept),
         "contacts": merged.contacts.update(agency=kept),
         "aliases": merged.aliases.update(agency=kept),
+        # its units (a district's departments…) would otherwise lose their parent (SET_NULL)
+        "children": merged.children.exclude(pk=kept.pk).update(parent=kept),
     }
     groups = list(merged.groups.all())
     for group in groups:

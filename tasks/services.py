@@ -560,11 +560,15 @@ def agency_links_merge(*, merged, kept) -> dict[str, int]:
     for model, key, counter in ((TaskAgency, "task_id", "task_links"),
                                 (IndicatorLead, "indicator_id", "indicator_leads")):
         for link in model.objects.filter(agency=merged):
-            if model.objects.filter(**{key: getattr(link, key)}, agency=kept).exists():
-                link.delete()
-            else:
+            mine = model.objects.filter(**{key: getattr(link, key)}, agency=kept).first()
+            if mine is None:
                 link.agency = kept
                 link.save(update_fields=["agency"])
                 moved[counter] += 1
+                continue
+            if model is TaskAgency and link.role == TaskAgency.Role.LEAD != mine.role:
+                # the merged record led the task, the kept one supported it: it leads now
+                TaskAgency.objects.filter(pk=mine.pk).update(role=TaskAgency.Role.LEAD)
+            link.delete()
     moved["plans_hosted"] = Plan.objects.filter(office_agency=merged).update(office_agency=kept)
     return moved
