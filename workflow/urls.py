@@ -36,4 +36,5 @@ urlpatterns = [
     path("periods/<int:pk>/close/", office.close_period, name="period-close"),
     # setting a plan up (views/setup.py)
     path("plans/<int:pk>/periods/", setup.plan_periods, name="plan-periods"),
+    path("calendar/", setup.working_calendar, name="calendar"),
 ]

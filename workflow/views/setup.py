@@ -1,4 +1,5 @@
-"""The office sets a plan up from its own pages, before dispatch: its reporting periods.
+"""The office sets things up from its own pages, without the admin: a plan's reporting periods
+before dispatch, and the working-day calendar.
 
 Thin views over workflow.periods; the plan comes through the scoped selector, so whoever does
 not read the plan gets 404 and a leader (who reads but changes nothing) 403.
@@ -8,14 +9,24 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
+from agencies.permissions import is_office
+from lib.workdays import calendar_covers, package_covers
+
 from .. import selectors
+from ..calendar import calendar_year, calendar_year_set, calendar_years, year_text
 from ..errors import WorkflowError
-from ..models import ReportingSchedule
+from ..models import CalendarDay, ReportingSchedule
 from ..periods import calendar_gaps, calendar_warning, plan_periods_set
+from .common import int_or_none
 
 Frequency = ReportingSchedule.Frequency
 
@@ -74,4 +85,54 @@ def plan_periods(request, pk: int):
             return redirect("plans:detail", pk=plan.pk)
     return render(request, "workflow/plan_periods.html", {
         "plan": plan, "form": form, "has_periods": has_periods,
+    })
+
+
+# ---- the working-day calendar ------------------------------------------------------------------
+
+class CalendarYearForm(forms.Form):
+    holidays = forms.CharField(
+        label=gettext_lazy("Public holidays (法定节假日)"), required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 9}),
+        help_text=gettext_lazy("One day or span per line, with its name: 2027-01-01 元旦, "
+                               "2027-02-10 至 2027-02-17 春节."))
+    workdays = forms.CharField(
+        label=gettext_lazy("Make-up working days (调休上班)"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=gettext_lazy("Weekend days worked instead, one per line: 2027-02-07 春节调休."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def working_calendar(request):
+    """工作日历: the office enters a year's 法定节假日 and 调休 days from the State Council's
+    notice. Office staff only (403 for anyone else, as the office's other cross-plan pages)."""
+    if not is_office(request.user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    year = int_or_none(request.POST.get("year") or request.GET.get("year")) or today.year + 1
+    if not 2000 <= year <= 2100:
+        raise Http404
+    days = calendar_year(year)
+    form = CalendarYearForm(request.POST or None, initial={
+        "holidays": year_text(days, CalendarDay.Kind.HOLIDAY),
+        "workdays": year_text(days, CalendarDay.Kind.WORKDAY)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            off, on = calendar_year_set(year=year, holidays=form.cleaned_data["holidays"],
+                                        workdays_text=form.cleaned_data["workdays"],
+                                        by=request.user)
+        except WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _(
+                "%(year)d saved: %(off)d public holidays and %(on)d make-up working days; "
+                "due dates from now on count them.") % {"year": year, "off": off, "on": on})
+            return redirect(f"{reverse('workflow:calendar')}?year={year}")
+    years = [{"year": y, "package": package_covers(y), "entered": y in entered,
+              "covered": calendar_covers(y)}
+             for entered in [set(calendar_years())]
+             for y in range(today.year - 1, today.year + 3)]
+    return render(request, "workflow/working_calendar.html", {
+        "year": year, "form": form, "days": days, "years": years,
     })
