@@ -17,6 +17,7 @@ from django_fsm_log.models import StateLog
 
 from agencies import permissions
 from agencies.models import Agency, StaffProfile
+from agencies.people import profile_save
 from tasks.models import Plan, Task, TaskAgency
 
 from .errors import StaleObject, WorkflowError  # noqa: F401  (raised by callers too)
@@ -74,12 +75,9 @@ def _reason(text: str, what: str) -> str:
 # ---- accounts -------------------------------------------------------------------------------
 
 def staff_profile_save(*, user, agency: Agency, role: str) -> StaffProfile:
-    """Give a user their agency and role, and with them the agency's permissions."""
-    profile, _created = StaffProfile.objects.update_or_create(
-        user=user, defaults={"agency": agency, "role": role}
-    )
-    permissions.staff_sync(profile)
-    return profile
+    """Give a user their agency and role, and with them the agency's permissions (the office's
+    people pages call the same agencies.people.profile_save)."""
+    return profile_save(user=user, agency=agency, role=role)
 
 
 # ---- dispatch and assignments ---------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agency, office, setup
+from .views import agency, office, people, setup
 
 app_name = "workflow"
 
@@ -37,4 +37,9 @@ urlpatterns = [
     # setting a plan up (views/setup.py)
     path("plans/<int:pk>/periods/", setup.plan_periods, name="plan-periods"),
     path("calendar/", setup.working_calendar, name="calendar"),
+    # the people of agencies (views/people.py)
+    path("agencies/<int:pk>/people/", people.agency_people, name="agency-people"),
+    path("people/<int:pk>/reset/", people.person_reset, name="person-reset"),
+    path("people/<int:pk>/active/", people.person_active, name="person-active"),
+    path("people/import/", people.people_import_view, name="people-import"),
 ]

@@ -330,10 +330,12 @@ def failed_emails(request):
 @login_required
 @require_GET
 def contacts_missing(request, pk: int):
-    """The plan's reporters and agency heads without an email: reminders cannot reach them."""
+    """The plan's reporters and agency heads without an email, and the assigned agencies with
+    nobody registered at all: reminders cannot reach either."""
     plan = selectors.plan_for_user(request.user, pk, write=True)
     return render(request, "workflow/office_contacts_missing.html", {
         "plan": plan, "users": list(selectors.contacts_missing(plan)),
+        "unstaffed": list(selectors.agencies_without_people(plan)),
     })
 
 
