@@ -4,6 +4,9 @@ kept agency in one transaction, and the office is told what moved. Seed 001 name
 市综合行政执法局 and 市综合执法局 — one agency the import could only suggest as a match."""
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agencies.models import Agency, AgencyAlias, AgencyMatchSuggestion, StaffProfile
@@ -142,3 +145,79 @@ def test_the_merged_agencys_units_move_under_the_kept_one(world):
     agencies_merge(suggestion=suggestion)
     unit.refresh_from_db()
     assert unit.parent == kept
+
+
+# ---- the office's page (no admin) ----------------------------------------------------------------
+
+PAGE = reverse("workflow:agency-suggestions")
+
+
+def _decide(client, suggestion, decision):
+    return client.post(reverse("workflow:agency-suggestion-decide", args=[suggestion.pk]),
+                       {"decision": decision}, follow=True)
+
+
+def _office(cast):
+    client = Client()
+    client.force_login(cast.office)
+    return client
+
+
+def test_the_office_merges_from_its_page_after_dispatch_and_is_told_what_moved(world):
+    cast, merged, kept, reporter, suggestion, led, supported = world
+    office = _office(cast)
+    assert suggestion in office.get(PAGE).context["suggestions"]
+    response = _decide(office, suggestion, "merge")
+    assert response.status_code == 200
+    assert not Agency.objects.filter(pk=merged.pk).exists()
+    assert ProgressReport.objects.get(task=led, period=cast.period).agency == kept
+    said = " ".join(str(m) for m in response.context["messages"])
+    assert "进展报告 1" in said and "配合单位材料 1" in said
+    assert suggestion not in response.context["suggestions"]
+
+
+def test_the_office_keeps_two_agencies_apart(world):
+    cast, merged, kept, reporter, suggestion, led, supported = world
+    _decide(_office(cast), suggestion, "reject")
+    suggestion.refresh_from_db()
+    assert suggestion.status == AgencyMatchSuggestion.Status.REJECTED
+    assert Agency.objects.filter(pk=merged.pk).exists()
+
+
+def test_access_anyone_but_the_office_403_another_office_404(world):
+    cast, merged, kept, reporter, suggestion, led, supported = world
+    for user in (cast.lead, cast.leader):
+        client = Client()
+        client.force_login(user)
+        assert client.get(PAGE).status_code == 403
+        assert _decide(client, suggestion, "merge").status_code == 403
+    elsewhere = Client()
+    elsewhere.force_login(person("elsewhere", "某县人民政府", Role.OFFICE_STAFF))
+    assert suggestion not in elsewhere.get(PAGE).context["suggestions"]
+    assert _decide(elsewhere, suggestion, "merge").status_code == 404
+    assert Agency.objects.filter(pk=merged.pk).exists()
+    office = _office(cast)
+    decide = reverse("workflow:agency-suggestion-decide", args=[suggestion.pk])
+    assert office.get(decide).status_code == 405
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(cast.office)
+    assert strict.post(decide, {"decision": "merge"}).status_code == 403
+    assert Agency.objects.filter(pk=merged.pk).exists()
+
+
+def test_the_page_runs_the_same_queries_for_one_or_many_suggestions(world):
+    cast, merged, kept, reporter, suggestion, led, supported = world
+    office = _office(cast)
+    AgencyMatchSuggestion.objects.exclude(pk=suggestion.pk).delete()
+    office.get(PAGE)
+    with CaptureQueriesContext(connection) as few:
+        assert len(office.get(PAGE).context["suggestions"]) == 1
+    names = list(TaskAgency.objects.filter(task__plan=cast.plan)
+                 .exclude(agency__in=[merged, kept]).order_by("agency__name")
+                 .values_list("agency__name", flat=True).distinct()[:8])
+    for a, b in zip(names, names[1:], strict=False):
+        AgencyMatchSuggestion.objects.create(agency=Agency.objects.get(name=a),
+                                             candidate=Agency.objects.get(name=b), score=80)
+    with CaptureQueriesContext(connection) as many:
+        assert len(office.get(PAGE).context["suggestions"]) == 1 + len(names) - 1
+    assert len(many) == len(few)

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
-from agencies.models import Agency, StaffProfile
+from agencies.models import Agency, AgencyMatchSuggestion, StaffProfile
 from agencies.permissions import is_office, may_supervise
 from notifications.models import OutboxMessage
 from tasks.models import Plan, Task, TaskAgency
@@ -216,3 +216,22 @@ def agencies_without_people(plan: Plan):
         user__is_active=True).values("agency")
     return (Agency.objects.filter(assignments__task__plan=plan, assignments__active=True)
             .exclude(pk__in=staffed).distinct().order_by("name"))
+
+
+def suggestions_for_office(user):
+    """Pending near matches (可能重复的单位) where both agencies are the office's (two queries
+    with the page's counts, whatever their number)."""
+    mine = agencies_of_office(user).values("pk")
+    return (AgencyMatchSuggestion.objects
+            .filter(status=AgencyMatchSuggestion.Status.PENDING, agency__in=mine,
+                    candidate__in=mine)
+            .select_related("agency", "candidate").order_by("-score", "pk"))
+
+
+def suggestion_for_office(user, pk: int):
+    if not is_office(user):
+        raise PermissionDenied
+    suggestion = suggestions_for_office(user).filter(pk=pk).first()
+    if suggestion is None:
+        raise Http404
+    return suggestion

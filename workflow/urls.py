@@ -37,6 +37,9 @@ urlpatterns = [
     # setting a plan up (views/setup.py)
     path("plans/<int:pk>/periods/", setup.plan_periods, name="plan-periods"),
     path("calendar/", setup.working_calendar, name="calendar"),
+    path("agencies/duplicates/", setup.agency_suggestions, name="agency-suggestions"),
+    path("agencies/duplicates/<int:pk>/", setup.agency_suggestion_decide,
+         name="agency-suggestion-decide"),
     # the people of agencies (views/people.py)
     path("agencies/<int:pk>/people/", people.agency_people, name="agency-people"),
     path("people/<int:pk>/reset/", people.person_reset, name="person-reset"),

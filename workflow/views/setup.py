@@ -1,5 +1,5 @@
 """The office sets things up from its own pages, without the admin: a plan's reporting periods
-before dispatch, and the working-day calendar.
+before dispatch, the working-day calendar, and merging duplicate agencies.
 
 Thin views over workflow.periods; the plan comes through the scoped selector, so whoever does
 not read the plan gets 404 and a leader (who reads but changes nothing) 403.
@@ -16,14 +16,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.permissions import is_office
+from agencies.services import suggestion_reject
 from lib.workdays import calendar_covers, package_covers
 
 from .. import selectors
 from ..calendar import calendar_year, calendar_year_set, calendar_years, year_text
 from ..errors import WorkflowError
+from ..merging import agencies_merge, merge_summary
 from ..models import CalendarDay, ReportingSchedule
 from ..periods import calendar_gaps, calendar_warning, plan_periods_set
 from .common import int_or_none
@@ -136,3 +138,33 @@ def working_calendar(request):
     return render(request, "workflow/working_calendar.html", {
         "year": year, "form": form, "days": days, "years": years,
     })
+
+
+# ---- duplicate agencies ------------------------------------------------------------------------
+
+@login_required
+@require_http_methods(["GET"])
+def agency_suggestions(request):
+    """可能重复的单位: the near matches the import found among the office's agencies, to merge
+    or to keep apart. Office staff only (403); another office's suggestion answers 404."""
+    if not is_office(request.user):
+        raise PermissionDenied
+    return render(request, "workflow/agency_suggestions.html", {
+        "suggestions": list(selectors.suggestions_for_office(request.user)),
+    })
+
+
+@login_required
+@require_POST
+def agency_suggestion_decide(request, pk: int):
+    suggestion = selectors.suggestion_for_office(request.user, pk)
+    merged, kept = suggestion.agency.name, suggestion.candidate.name
+    if request.POST.get("decision") == "merge":
+        moved = agencies_merge(suggestion=suggestion)
+        messages.success(request, _("%(merged)s merged into %(kept)s: %(moved)s") % {
+            "merged": merged, "kept": kept, "moved": merge_summary(moved)})
+    else:
+        suggestion_reject(suggestion=suggestion)
+        messages.success(request, _("%(merged)s and %(kept)s are kept as two agencies.") % {
+            "merged": merged, "kept": kept})
+    return redirect("workflow:agency-suggestions")
