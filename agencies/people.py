@@ -86,6 +86,16 @@ def _check(data: PersonData) -> list[str]:
     return errors
 
 
+def _office_role_refused(agency: Agency, role: str, by) -> str | None:
+    """Office roles open the office's pages: an office gives them at its own agency only."""
+    if role not in StaffProfile.OFFICE_ROLES or by.is_superuser:
+        return None
+    own = getattr(getattr(by, "profile", None), "agency_id", None)
+    if agency.pk == own:
+        return None
+    return _("office roles are given at the office's own agency only")
+
+
 def _create(agency: Agency, data: PersonData) -> User:
     # A Chinese name is written whole, family name first; person_name() shows last_name then
     # first_name, so the whole name goes in last_name (no guess at 复姓 like 欧阳).
@@ -109,6 +119,9 @@ def person_add(*, agency: Agency, data: PersonData, by) -> User:
     if not is_office(by):
         raise PeopleError(_("You are not allowed to do this."))
     errors = _check(data)
+    refused = _office_role_refused(agency, data.role, by)
+    if refused:
+        errors.append(refused)
     if not errors and _taken(data.email):
         errors.append(_("%(email)s already has an account") % {"email": data.email})
     if errors:
@@ -200,6 +213,10 @@ def people_import(*, data: bytes, by, agencies=None) -> PeopleImport:
         elif allowed is not None and ids[0] not in allowed:
             errors.append(_("“%(name)s” is not an agency of your plans") % {
                 "name": values["单位"][:60]})
+        else:
+            refused = _office_role_refused(Agency(pk=ids[0]), data_row.role, by)
+            if refused:
+                errors.append(refused)
         if data_row.email in seen:
             errors.append(_("%(email)s is on an earlier row too") % {"email": data_row.email})
         seen.add(data_row.email)

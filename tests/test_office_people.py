@@ -17,7 +17,7 @@ from openpyxl import Workbook
 
 from agencies.models import Agency, StaffProfile
 from notifications.models import OutboxMessage
-from tests.cast import build_cast, person
+from tests.cast import OFFICE, build_cast, person
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
@@ -250,3 +250,14 @@ def test_the_page_runs_the_same_queries_for_2_or_12_people(cast, office):
         response = office.get(url)
     assert len(response.context["profiles"]) == 12
     assert len(many) == len(few)
+
+
+def test_office_roles_are_given_at_the_offices_own_agency_only(cast, office):
+    response = _add(office, name=AGRICULTURE, email="fake@example.cn", role="office_staff")
+    assert response.status_code == 200 and response.context["form"].non_field_errors()
+    assert not User.objects.filter(email="fake@example.cn").exists()
+    response = _import(office, _xlsx([(FINANCE, "钱多", "", "", "qian@example.cn", "办公室主任")]))
+    assert response.context["result"].errors
+    assert _add(office, name=OFFICE, email="colleague@example.cn",
+                role="office_staff").status_code == 302
+    assert User.objects.get(email="colleague@example.cn").profile.role == Role.OFFICE_STAFF
