@@ -41,12 +41,13 @@ def world():
     reporter = User.objects.get(pk=reporter.pk)  # permissions are cached per user object
     report = services.report_save(task=led, period=cast.period, by=reporter,
                                   data={"progress": "已完成专项检查。"})
+    indicator = Indicator.objects.filter(plan=cast.plan).first()
+    indicator.tasks.add(led)
+    # the figure goes with the report: entered before it is submitted (then it is locked)
+    services.indicator_value_set(indicator=indicator, period=cast.period, by=reporter, value=62)
     services.report_submit(report=report, by=reporter)
     services.contribution_save(task=supported, period=cast.period, by=reporter,
                                text="配合材料", submit=True)
-    indicator = Indicator.objects.filter(plan=cast.plan).first()
-    indicator.tasks.add(led)
-    services.indicator_value_set(indicator=indicator, period=cast.period, by=reporter, value=62)
     suggestion = AgencyMatchSuggestion.objects.get(agency=merged, candidate=kept)
     return cast, merged, kept, reporter, suggestion, led, supported
 
