@@ -193,8 +193,8 @@ def calendar_gaps(plan: Plan | None = None) -> dict[int, list[int]]:
 
 
 def calendar_warning(years: list[int]) -> str:
-    return _("Reporting periods fall due in %(years)s, which the holiday calendar "
-             "(chinese-calendar) does not cover yet: Monday to Friday count as working days "
-             "there, without public holidays or make-up working days. Upgrade chinese-calendar "
-             "once the State Council has published those holidays.") % {
+    return _("Reporting periods fall due in %(years)s, which the working-day calendar does "
+             "not cover yet: Monday to Friday count as working days there, without public "
+             "holidays or make-up working days. Once the State Council has published those "
+             "holidays, enter them on the working-day calendar page (/calendar/).") % {
         "years": "、".join(str(y) for y in years)}
