@@ -362,9 +362,9 @@ def _second_plan(cast) -> Plan:
     plan = plan_import(data=seed_bytes("003"), source_name=seed_path("003").name,
                        office_agency_id=cast.office.profile.agency_id).plan
     Task.objects.filter(plan=plan, needs_lead=True).update(needs_lead=False)
-    services.plan_dispatch(plan=plan, by=cast.office)
     ReportingPeriod.objects.create(plan=plan, label="第4季度", starts_on=D(2026, 10, 1),
                                    ends_on=D(2026, 12, 31), due_on=DUE)
+    services.plan_dispatch(plan=plan, by=cast.office)
     return plan
 
 

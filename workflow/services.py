@@ -17,6 +17,7 @@ from django_fsm_log.models import StateLog
 
 from agencies import permissions
 from agencies.models import Agency, StaffProfile
+from agencies.people import profile_save
 from tasks.models import Plan, Task, TaskAgency
 
 from .errors import StaleObject, WorkflowError  # noqa: F401  (raised by callers too)
@@ -74,12 +75,9 @@ def _reason(text: str, what: str) -> str:
 # ---- accounts -------------------------------------------------------------------------------
 
 def staff_profile_save(*, user, agency: Agency, role: str) -> StaffProfile:
-    """Give a user their agency and role, and with them the agency's permissions."""
-    profile, _created = StaffProfile.objects.update_or_create(
-        user=user, defaults={"agency": agency, "role": role}
-    )
-    permissions.staff_sync(profile)
-    return profile
+    """Give a user their agency and role, and with them the agency's permissions (the office's
+    people pages call the same agencies.people.profile_save)."""
+    return profile_save(user=user, agency=agency, role=role)
 
 
 # ---- dispatch and assignments ---------------------------------------------------------------
@@ -90,8 +88,11 @@ class DispatchOutcome:
     empty_groups: list[str] = field(default_factory=list)
 
 
-def plan_dispatch(*, plan: Plan, by) -> DispatchOutcome:
-    """派发: one assignment per task and agency; groups expanded into their members."""
+def plan_dispatch(*, plan: Plan, by, without_periods: bool = False) -> DispatchOutcome:
+    """派发: one assignment per task and agency; groups expanded into their members.
+
+    Refused while a task needs a lead, and while the plan has no reporting period unless the
+    office says it dispatches without (without_periods): agencies would owe no report."""
     needing = list(plan.tasks.filter(needs_lead=True).order_by("order"))
     if needing:
         listed = "; ".join(f"{t.source_ref or t.order} {t.content[:30]}" for t in needing)
@@ -99,6 +100,11 @@ def plan_dispatch(*, plan: Plan, by) -> DispatchOutcome:
             "count": len(needing), "tasks": listed,
         })
     _require(plan.dispatch, by)
+    if not without_periods and not ReportingPeriod.objects.filter(plan=plan).exists():
+        raise WorkflowError(_(
+            "The plan has no reporting period yet: set its reporting periods first, or tick "
+            "“Dispatch without reporting periods” (the agencies then owe no report until "
+            "periods are added)."))
     empty_groups: set[str] = set()
     with transaction.atomic():
         plan_reminder_defaults(plan)  # schedule, reminder policy, escalation tiers
