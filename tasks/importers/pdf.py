@@ -145,14 +145,17 @@ def _document(layout: _Layout, source_name: str) -> Document:
     margin, right = _margins(body)
     previous: _Line | None = None
     last_table: Grid | None = None
-    pending: list[str] = []
+    # Each pending line as its pieces, joined once at flush: adding to a string line by line
+    # copied the paragraph at every line (quadratic in a long paragraph).
+    pending: list[list[str]] = []
     pending_pages: list[int] = []
 
     def flush() -> None:
         if pending:
             first = len(lines) + 1
-            document.blocks.extend(blocks_from_lines(pending, first))
-            lines.extend(pending)
+            texts = ["".join(pieces) for pieces in pending]
+            document.blocks.extend(blocks_from_lines(texts, first))
+            lines.extend(texts)
             pages.extend(pending_pages)
             pending.clear()
             pending_pages.clear()
@@ -170,19 +173,19 @@ def _document(layout: _Layout, source_name: str) -> Document:
             else:
                 document.warnings.append(skipped_warning(item, at_page(_page)))
                 for row in range(item.height):
-                    pending.append(" ".join(t for t in item.texts(row) if t))
+                    pending.append([" ".join(t for t in item.texts(row) if t)])
                     pending_pages.append(_page)
-                    pending.append("")
+                    pending.append([])
                     pending_pages.append(_page)
             previous = None
             continue
         if previous is not None and not _same_paragraph(previous, item, margin, right):
-            pending.append("")
+            pending.append([])
             pending_pages.append(item.page)
         if pending and pending[-1] and previous is not None:
-            pending[-1] += item.text
+            pending[-1].append(item.text)
         else:
-            pending.append(item.text)
+            pending.append([item.text])
             pending_pages.append(item.page)
         previous = item
         last_table = None
