@@ -13,14 +13,13 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
+from . import limits
 from .document import Document, TableBlock, blocks_from_lines, numbering
 from .grid import Grid, GridBuilder, skipped_warning, table_kind
 from .reading import PlanImportError
 
-MAX_PAGES = 300  # settings.PLAN_PDF_MAX_PAGES overrides it
 PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,4}[-—–\s]*$|^第\s*\d+\s*页")
 INDENT = 0.8  # of a character's height: more than this right of the margin is an indent
 SHORT_LINE = 1.5  # characters short of the right edge: the last line of a paragraph
@@ -33,7 +32,7 @@ def at_page(page: int) -> str:
 
 
 def max_pages() -> int:
-    return getattr(settings, "PLAN_PDF_MAX_PAGES", MAX_PAGES)
+    return limits.limit("PDF_MAX_PAGES")
 
 
 @dataclass
@@ -75,7 +74,7 @@ def pdf_document(data: bytes, source_name: str) -> Document:
                 % {"file": source_name, "pages": pages, "limit": max_pages()})
         try:
             layout = _layout(pdf)
-        except PlanImportError:
+        except (PlanImportError, limits.LimitExceeded):
             raise
         except Exception as exc:
             raise PlanImportError(_("%(file)s: not a readable PDF file (%(reason)s)") % {
@@ -91,7 +90,9 @@ def pdf_document(data: bytes, source_name: str) -> Document:
 def _layout(pdf) -> _Layout:
     layout = _Layout()
     for number, page in enumerate(pdf.pages, start=1):
+        # Page by page, so that a PDF of too much text stops being read at the page past it.
         layout.chars += len(page.chars)
+        limits.check_text(layout.chars, len(layout.items))
         tables = page.find_tables()
         boxes = [table.bbox for table in tables]
         for table in tables:
@@ -240,7 +241,7 @@ def _repeats_header(last: Grid, grid: Grid) -> bool:
 
 
 def _append_rows(document: Document, last: Grid, grid: Grid) -> None:
-    builder = GridBuilder()
+    builder = GridBuilder(counted=False)  # both grids were counted when they were built
     _place(builder, last, 0)
     skip = 1 if _repeats_header(last, grid) else 0
     _place(builder, grid, last.height - skip, skip)
