@@ -45,9 +45,9 @@ def main() -> None:
     django.setup()
     from tasks.importers import PlanImportError, limits, read_plan_file
 
+    kinds = (("one long item,", long_item), ("corpus repeated,", corpus_repeated))
     files = [(f"{label} {size // 1_000_000} MB", make(size))
-             for size in (1_000_000, 10_000_000)
-             for label, make in (("one long item,", long_item), ("corpus repeated,", corpus_repeated))]
+             for size in (1_000_000, 10_000_000) for label, make in kinds]
     defaults = {name: getattr(limits, name) for name in ("TEXT_MAX_CHARS", "TEXT_MAX_LINES")}
     print(f"reading (read_plan_file), text limits lifted; median of {args.runs} runs")
     print(f"{'plan':28} {'bytes':>10} {'chars':>10} {'lines':>7} {'tasks':>6} {'seconds':>8}")

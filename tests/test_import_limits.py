@@ -43,6 +43,13 @@ BODY_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:docume
              '"http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>')
 
 
+@pytest.fixture(autouse=True)
+def in_process(settings):
+    """The checks are measured where they run: reading in a forked child (READ_ISOLATED, tested
+    in test_import_sandbox.py) would hide its time and memory from this process."""
+    settings.PLAN_READ_ISOLATED = False
+
+
 def refused(data: bytes, name: str) -> str:
     """The message, after asserting the refusal's time, memory and that nothing was written."""
     start, cpu = time.perf_counter(), time.process_time()

@@ -88,6 +88,30 @@ def read_plan_file(data: bytes, source_name: str) -> PlanReading:
             _("%(file)s is %(size)s; the largest plan file accepted is %(limit)s") % {
                 "file": source_name, "size": filesizeformat(len(data)),
                 "limit": filesizeformat(max_bytes())})
+    if not limits.limit("READ_ISOLATED"):
+        return _read_within_limits(data, source_name)
+    from lib.sandbox import LimitedRunFailed, run_limited
+
+    try:
+        return run_limited(
+            _read_within_limits, data, source_name,
+            cpu_seconds=limits.limit("READ_MAX_CPU_SECONDS"),
+            memory_bytes=limits.limit("READ_MAX_MEMORY_BYTES"),
+            wall_seconds=limits.limit("READ_MAX_SECONDS"))
+    except LimitedRunFailed as failed:
+        if failed.reason == "memory":
+            reason = _("reading it needed more than %(size)s of memory") % {
+                "size": filesizeformat(limits.limit("READ_MAX_MEMORY_BYTES"))}
+        elif failed.reason == "time":
+            reason = _("reading it took more than %(seconds)d seconds") % {
+                "seconds": limits.limit("READ_MAX_CPU_SECONDS")}
+        else:
+            reason = _("the reader stopped unexpectedly")
+        raise PlanImportError(_("%(file)s: %(reason)s; the file was not read") % {
+            "file": source_name, "reason": reason}) from None
+
+
+def _read_within_limits(data: bytes, source_name: str) -> PlanReading:
     with limits.refusing(source_name):
         kind = sniff_format(data, source_name)
         if kind in ("xlsx", "docx"):

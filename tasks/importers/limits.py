@@ -45,6 +45,13 @@ TEXT_MAX_CHARS = 1_000_000
 TEXT_MAX_LINES = 50_000
 PDF_MAX_PAGES = 300
 HTML_MAX_TAGS = 200_000  # every tag becomes a node in memory before any limit above applies
+# The reading itself runs in a forked child with these limits (lib/sandbox.py), a second line
+# behind the checks above for what no check foresaw (a PDF's compressed streams, a library's
+# worst case): the web or worker process keeps its memory whatever the file does.
+READ_ISOLATED = True
+READ_MAX_CPU_SECONDS = 60
+READ_MAX_MEMORY_BYTES = 1024 * MiB  # more than the process had when it forked the child
+READ_MAX_SECONDS = 120  # on the wall clock, the child is killed past it
 
 
 def limit(name: str) -> int:
