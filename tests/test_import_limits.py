@@ -137,7 +137,7 @@ def test_an_html_page_of_too_many_tags_is_refused_before_it_is_parsed():
 
     message = refused(data, "tags.html")
 
-    assert "HTML 标签数" in message and "200,000" in message
+    assert "HTML 标签数" in message and "100,000" in message
 
 
 # ---- .xlsx -------------------------------------------------------------------------------------
