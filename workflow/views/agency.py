@@ -330,7 +330,15 @@ def task_detail(request, pk: int):
         values = {v.indicator_id: v for v in IndicatorValue.objects.filter(
             period=period, indicator__in=[i.pk for i in page["indicators"]]
         ).select_related("entered_by", "agency")}
-    indicators = [{"indicator": i, "value": values.get(i.pk)} for i in page["indicators"]]
+    kept = _kept_typed(request, task, period) if editable else None
+    posted = kept["indicators"] if kept else {}
+    indicators = [{"indicator": i, "value": values.get(i.pk), "posted": posted.get(str(i.pk))}
+                  for i in page["indicators"]]
+    # The report form shows the saved report, or what was typed before a refusal.
+    form_fields = {name: getattr(report, name) if report else "" for name in REPORT_FIELDS}
+    if kept:
+        form_fields.update(kept["fields"])
+    form_fields["completion"] = form_fields["completion"] or ProgressReport.Completion.IN_PROGRESS
 
     profile = _profile(user)
     agency_id = profile.agency_id if profile is not None else None
@@ -366,6 +374,8 @@ def task_detail(request, pk: int):
         "contributed": [item for item in status if _has_contributed(item)],
         "not_contributed": [item for item in status if not _has_contributed(item)],
         "completion_choices": ProgressReport.Completion.choices,
+        "form_fields": form_fields,
+        "kept": kept is not None,
     })
 
 
@@ -389,6 +399,7 @@ def report_save(request, pk: int):
                                              value=value)
     except WorkflowError as exc:
         refused(request, exc)
+        _keep_typed(request, task, period)
         return redirect(_task_url(task.pk, period, "report"))
     if pull is not None:
         messages.success(request, _("The material was inserted into the progress; the draft "
@@ -405,6 +416,30 @@ def report_save(request, pk: int):
     else:
         messages.success(request, _submitted_message(report))
     return redirect(_task_url(task.pk, period, "report"))
+
+
+# What the lead typed into a report form that was refused (another save won the race, a wrong
+# figure…): kept in the session for the next showing of the form, so that nothing typed is lost.
+KEPT_SESSION_KEY = "report_form_kept"
+
+
+def _keep_typed(request, task: Task, period: ReportingPeriod) -> None:
+    post = request.POST
+    request.session[KEPT_SESSION_KEY] = {
+        "task": task.pk, "period": period.pk,
+        "fields": {name: post[name] for name in REPORT_FIELDS if name in post},
+        "indicators": {key.removeprefix("indicator_"): value for key, value in post.items()
+                       if key.startswith("indicator_")},
+    }
+
+
+def _kept_typed(request, task: Task, period: ReportingPeriod | None) -> dict | None:
+    """The form as typed before a refusal, once, for this task and period only."""
+    kept = request.session.get(KEPT_SESSION_KEY)
+    if not kept or period is None or (kept["task"], kept["period"]) != (task.pk, period.pk):
+        return None
+    del request.session[KEPT_SESSION_KEY]
+    return kept
 
 
 def _with_contribution(task, period, pk: int, progress: str | None) -> str:
