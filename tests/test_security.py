@@ -317,3 +317,18 @@ def test_production_defaults_are_https(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.stdout.split() == ["True", "31536000", "True", "True", "None"], result.stderr
+
+
+def test_the_client_address_behind_proxies(rf, settings):
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1",
+                     HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7")
+    from lib.security import client_ip
+
+    settings.PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.1"  # no proxy trusted: the header is the client's
+    settings.PROXY_COUNT = 1
+    assert client_ip(request) == "198.51.100.7"  # what our one proxy saw; the rest is forgeable
+    settings.PROXY_COUNT = 2
+    assert client_ip(request) == "203.0.113.9"
+    settings.PROXY_COUNT = 3
+    assert client_ip(request) == "10.0.0.1"  # fewer entries than proxies: not through them

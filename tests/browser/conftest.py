@@ -37,8 +37,11 @@ def browser():
 
 def csp_watch(context, violations: list) -> None:
     """Chromium reports every Content-Security-Policy refusal in the console."""
-    context.on("console", lambda message: violations.append(message.text)
-               if "Content Security Policy" in message.text else None)
+    def record(message):
+        if "Content Security Policy" in message.text:
+            violations.append(f"{message.location.get('url')}: {message.text}")
+
+    context.on("console", record)
 
 
 @pytest.fixture
