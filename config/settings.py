@@ -59,7 +59,6 @@ MIDDLEWARE = [
     # Before CSRF, which reads the body: an oversized body is refused unread.
     "lib.security.RequestSizeLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "lib.security.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the 429 page
@@ -273,11 +272,14 @@ REQUEST_MAX_BYTES = env_int(
 ATTACHMENTS_PER_REPORT = env_int("ATTACHMENTS_PER_REPORT", 20)
 ATTACHMENTS_TOTAL_BYTES = env_int("ATTACHMENTS_TOTAL_BYTES", 100 * 1024 * 1024)
 
-# Sessions end after SESSION_IDLE_SECONDS without a request (lib/security.IdleSessionMiddleware
-# pushes the expiry forward at most once a minute, rather than SESSION_SAVE_EVERY_REQUEST's
-# database write on every request), and SESSION_COOKIE_AGE is that same idle span.
+# Sessions end after SESSION_IDLE_SECONDS without a request: every request saves the session
+# with a fresh expiry (the row's expire_date, the cookie's max-age), so Django itself drops one
+# left idle that long. One UPDATE per page a logged-in user opens (static files never reach the
+# session), which is nothing at duban's scale; a middleware renewing at most once a minute would
+# save it, but makes a page's query count depend on the time since the last renewal.
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 2 * 3600)
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+SESSION_SAVE_EVERY_REQUEST = True
 
 # The cache: throttling counters (password reset). Redis when there is one, so that every
 # gunicorn process counts together; in-process memory in the embedded default.

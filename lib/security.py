@@ -1,5 +1,5 @@
-"""Request-level protections that know nothing of the domain: body size, idle sessions, the
-client's address, and a counter for throttling. Settings: README, "Security"."""
+"""Request-level protections that know nothing of the domain: body size, the client's address,
+and a counter for throttling. Settings: README, "Security"."""
 from __future__ import annotations
 
 import time
@@ -43,28 +43,6 @@ class RequestSizeLimitMiddleware:
                 _("The request is too large (%(size)d MB; at most %(limit)d MB).")
                 % {"size": length // (1024 * 1024), "limit": limit // (1024 * 1024)},
                 status=413, content_type="text/plain; charset=utf-8")
-        return self.get_response(request)
-
-
-class IdleSessionMiddleware:
-    """A logged-in session expires SESSION_IDLE_SECONDS after its last request.
-
-    SESSION_COOKIE_AGE is the idle span, so Django itself drops a session not saved for that
-    long (the row's expire_date, the cookie's max-age). This pushes the expiry forward by
-    saving the session, but at most once a minute: SESSION_SAVE_EVERY_REQUEST would write the
-    session row on every request, page assets and polling included."""
-
-    TOUCH_EVERY = 60
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        session = getattr(request, "session", None)
-        if session is not None and request.user.is_authenticated:
-            now = int(time.time())
-            if now - session.get("_seen", 0) >= self.TOUCH_EVERY:
-                session["_seen"] = now  # modified: saved with a fresh expiry
         return self.get_response(request)
 
 
