@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from agencies.models import (
@@ -357,12 +357,21 @@ def plan_import(*, data: bytes, source_name: str, title: str | None = None,
     resolved = resolve_plan(data=data, source_name=source_name, title=title, edits=edits)
     if resolved.existing:
         return ImportOutcome(resolved.existing, False, resolved)
-    with transaction.atomic():
-        plan = _write_plan(resolved, data, source_name, by)
-        if plan.office_agency_id is None and office_agency_id:
-            Plan.objects.filter(pk=plan.pk).update(office_agency_id=office_agency_id)
-            plan.office_agency_id = office_agency_id
-        plan_grant(plan)  # its office may read, correct and dispatch it
+    try:
+        with transaction.atomic():
+            plan = _write_plan(resolved, data, source_name, by)
+            if plan.office_agency_id is None and office_agency_id:
+                Plan.objects.filter(pk=plan.pk).update(office_agency_id=office_agency_id)
+                plan.office_agency_id = office_agency_id
+            plan_grant(plan)  # its office may read, correct and dispatch it
+    except IntegrityError:
+        # The same file confirmed twice at once (a double click, two tabs): the other import
+        # committed first and this one hit its unique rows. Nothing of this one was written.
+        existing = Plan.objects.filter(source_sha256=resolved.sha256).first()
+        if existing is None:
+            raise
+        log.info("%s was imported meanwhile as plan #%s", source_name, existing.pk)
+        return ImportOutcome(existing, False, resolved)
     log.info("imported %s as plan #%s", source_name, plan.pk)
     return ImportOutcome(plan, True, resolved)
 

@@ -146,6 +146,8 @@ def plan_import_confirm(request):
         del request.session[PENDING_SESSION_KEY]
         existing = Plan.objects.filter(source_sha256=sha256).first()
         if existing:  # confirmed meanwhile, from another tab or by a colleague
+            messages.info(request, _("This file was already imported as “%(title)s”.")
+                          % {"title": existing.title})
             return redirect("plans:detail", pk=existing.pk)
         messages.error(request, _("The uploaded file %(name)s is gone: upload it again.")
                        % {"name": name})

@@ -28,6 +28,17 @@ def private_storage(settings, tmp_path):
     return location
 
 
+@pytest.fixture(autouse=True)
+def cache_of_its_own(settings):
+    """Each test counts its throttles afresh on the real cache (Redis with REDIS_URL) under a
+    key prefix of its own: cache.clear() would flush the Redis database the broker uses too."""
+    from uuid import uuid4
+
+    prefix = f"test-{uuid4().hex[:12]}"
+    settings.CACHES = {name: {**cache, "KEY_PREFIX": f"{prefix}-{name}"}
+                       for name, cache in settings.CACHES.items()}
+
+
 @pytest.fixture
 def english():
     """Tests about what was read, not how it is worded, pin the language (the UI is zh-hans)."""

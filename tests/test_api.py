@@ -393,8 +393,8 @@ def test_dispatch(cast, api):
     url = f"/api/v1/plans/{cast.plan.pk}/dispatch/"
     assert api["leader"].post(url).status_code == 403
     assert api["lead"].post(url).status_code == 404
-    again = api["office"].post(url)  # already dispatched: refused with a message
-    assert again.status_code == 400 and again.json()["detail"]
+    again = api["office"].post(url)  # already dispatched: a conflict, said in words
+    assert again.status_code == 409 and "未重复派发" in again.json()["detail"]
 
     needing = _import("000", cast)  # its 12 tasks all lack a lead agency
     response = api["office"].post(f"/api/v1/plans/{needing.pk}/dispatch/")
