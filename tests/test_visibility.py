@@ -241,3 +241,103 @@ def test_anonymous_sees_nothing(cast):
     assert not visibility.indicator_values_visible_to(anonymous).exists()
     assert not visibility.instructions_visible_to(anonymous).exists()
     assert not visibility.bulletin_periods_visible_to(anonymous).exists()
+
+
+# ---- the admin, scoped to the office ---------------------------------------------------------
+
+def admin_clerk(user) -> Client:
+    """An office user as the demo makes them: staff, with every model permission of our apps
+    and of users (which the scope must not honour)."""
+    from django.contrib.auth.models import Permission
+
+    user.is_staff = True
+    user.save()
+    user.user_permissions.set(Permission.objects.filter(
+        content_type__app_label__in=["agencies", "tasks", "workflow", "supervision",
+                                     "notifications", "auth"]))
+    return client_for(user)
+
+
+def test_regression_the_second_office_cannot_read_or_change_the_first_plan_in_the_admin(cast):
+    from tests.cast import build_second_office
+
+    second = build_second_office()
+    report = draft(cast)
+    services.report_submit(report=report, by=cast.lead)
+    services.report_sign_off(report=report, by=cast.head)
+    client = admin_clerk(second.office)
+    for name, obj in [("tasks_task", cast.task), ("tasks_plan", cast.plan),
+                      ("workflow_progressreport", report),
+                      ("workflow_reportingperiod", cast.period)]:
+        change = reverse(f"admin:{name}_change", args=[obj.pk])
+        assert client.get(change).status_code == 404, name
+        listing = client.get(reverse(f"admin:{name}_changelist"))
+        assert listing.status_code == 200
+        shown = {row.pk for row in listing.context["cl"].result_list}
+        assert obj.pk not in shown, name
+    # its own plan's task opens, and only its own plans are offered
+    form = client.get(reverse("admin:tasks_task_change", args=[second.task.pk]))
+    assert form.status_code == 200
+    assert set(form.context["adminform"].form.fields["plan"].queryset) == {second.plan}
+    # an edit of the first plan's task is refused, and nothing changes
+    before = cast.task.content
+    client.post(reverse("admin:tasks_task_change", args=[cast.task.pk]), {"content": "改了"})
+    cast.task.refresh_from_db()
+    assert cast.task.content == before
+
+
+def test_regression_no_office_user_changes_their_own_or_anyones_profile(cast):
+    from agencies.models import StaffProfile
+
+    client = admin_clerk(cast.office)
+    profile = StaffProfile.objects.get(user=cast.office)
+    url = reverse("admin:agencies_staffprofile_change", args=[profile.pk])
+    assert client.get(url).status_code == 403
+    response = client.post(url, {"user": cast.office.pk, "agency": profile.agency_id,
+                                 "role": "office_director"})
+    assert response.status_code == 403
+    assert StaffProfile.objects.get(pk=profile.pk).role == "office_staff"
+    assert client.get(reverse("admin:auth_user_changelist")).status_code == 403
+    # a superuser edits others' profiles, never their own
+    from django.contrib.auth.models import User
+
+    root = User.objects.create_superuser("root", password="x")
+    from workflow.services import staff_profile_save
+
+    own = staff_profile_save(user=root, agency=profile.agency, role="office_staff")
+    su = client_for(root)
+    su.post(reverse("admin:agencies_staffprofile_change", args=[own.pk]),
+            {"user": root.pk, "agency": profile.agency_id, "role": "office_director"})
+    assert StaffProfile.objects.get(pk=own.pk).role == "office_staff"
+    su.post(url, {"user": cast.office.pk, "agency": profile.agency_id, "role": "office_director"})
+    assert StaffProfile.objects.get(pk=profile.pk).role == "office_director"
+
+
+def test_the_office_reads_no_draft_in_the_admin(cast):
+    report = draft(cast)
+    file = attach(report, cast.lead)
+    contribution = services.contribution_save(task=cast.task, period=cast.period,
+                                              by=cast.supporting, text=MATERIAL)
+    client = admin_clerk(cast.office)
+    assert client.get(reverse("admin:workflow_progressreport_change",
+                              args=[report.pk])).status_code == 404
+    assert client.get(reverse("admin:workflow_contribution_change",
+                              args=[contribution.pk])).status_code == 404
+    listing = client.get(reverse("admin:workflow_progressreport_changelist"), {"q": "草稿"})
+    assert report.pk not in {r.pk for r in listing.context["cl"].result_list}
+    services.report_submit(report=report, by=cast.lead)
+    services.report_sign_off(report=report, by=cast.head)
+    page = client.get(reverse("admin:workflow_progressreport_change", args=[report.pk]))
+    assert page.status_code == 200 and file.name in page.content.decode()
+
+
+def test_every_admin_is_office_scoped_or_superuser_only():
+    from django.contrib import admin
+
+    from agencies.admin import OfficeScopedAdmin, SuperuserOnlyAdmin
+
+    for model, model_admin in admin.site._registry.items():
+        assert isinstance(model_admin, (OfficeScopedAdmin, SuperuserOnlyAdmin)), model
+        if isinstance(model_admin, OfficeScopedAdmin) and model_admin.plan_path is None:
+            # not a plan's object: the directory, which says itself what it shows
+            assert type(model_admin).scoped is not OfficeScopedAdmin.scoped, model
