@@ -47,9 +47,13 @@ def office_agencies(user):
     and office hosts, and the user's own agency."""
     plans = office_plans(user).values("pk")
     profile = profile_of(user)
+    # One subquery per relation (an OR across joins multiplies the rows).
     return Agency.objects.filter(
-        Q(tasks__plan__in=plans) | Q(assignments__task__plan__in=plans)
-        | Q(supervised_plans__in=plans) | Q(leading_group_members__group__plan__in=plans)
+        Q(pk__in=Agency.tasks.through.objects.filter(task__plan__in=plans).values("agency"))
+        | Q(pk__in=Agency.objects.filter(assignments__task__plan__in=plans).values("pk"))
+        | Q(pk__in=Agency.objects.filter(supervised_plans__in=plans).values("pk"))
+        | Q(pk__in=Agency.objects.filter(leading_group_members__group__plan__in=plans)
+            .values("pk"))
         | Q(pk=profile.agency_id if profile else None)
     ).values("pk")
 
@@ -140,6 +144,9 @@ class OfficeScopedInline(ScopedChoicesMixin, admin.options.InlineModelAdmin):
 
 class SuperuserOnlyAdmin(admin.ModelAdmin):
     """Models no office user may read or change in the admin, whatever their model rights."""
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404  # as OfficeScopedAdmin: no message naming the id, a plain 404
 
     def has_module_permission(self, request):
         return request.user.is_superuser

@@ -37,6 +37,10 @@ class PlanAdmin(OfficeScopedAdmin):
     def has_add_permission(self, request):
         return request.user.is_superuser and super().has_add_permission(request)
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a plan deletes its reports and their history: a superuser's decision.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "office_agency" and not request.user.is_superuser:
             profile = profile_of(request.user)

@@ -168,6 +168,8 @@ class OutboxMessageAdmin(SuperuserOnlyAdmin, OutboxBaseAdmin):
     UPCOMING_DAYS = 5  # working days shown above the list
 
     def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            return super().changelist_view(request, extra_context)  # 403, nothing computed
         extra_context = {**(extra_context or {}), "upcoming": upcoming_reminders(
             timezone.localdate(), self.UPCOMING_DAYS)}
         return super().changelist_view(request, extra_context)
