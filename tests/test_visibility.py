@@ -341,3 +341,23 @@ def test_every_admin_is_office_scoped_or_superuser_only():
         if isinstance(model_admin, OfficeScopedAdmin) and model_admin.plan_path is None:
             # not a plan's object: the directory, which says itself what it shows
             assert type(model_admin).scoped is not OfficeScopedAdmin.scoped, model
+
+
+def test_a_drafts_completion_claim_stays_with_the_lead_too(cast):
+    import re
+
+    from django.utils import translation
+
+    report = services.report_save(task=cast.task, period=cast.period, by=cast.lead,
+                                  data={"progress": DRAFT_TEXT, "completion": "completed"})
+    with translation.override("zh-hans"):
+        claimed = str(ProgressReport.Completion.COMPLETED.label)
+    task_page = reverse("workflow:task", args=[cast.task.pk])
+
+    def report_row(user) -> str:
+        body = client_for(user).get(task_page).content.decode()
+        return re.search(rf'<tr id="report-{report.pk}">.*?</tr>', body, re.S).group(0)
+
+    assert claimed in report_row(cast.lead)
+    for user in (cast.office, cast.supporting, cast.leader):
+        assert claimed not in report_row(user)
