@@ -30,17 +30,24 @@ def infer_kind(name: str) -> str:
     return Agency.Kind.OTHER
 
 
-def agency_create(*, name: str) -> Agency:
-    return Agency.objects.create(name=name, kind=infer_kind(name))
+def agencies_create(*, names: list[str]) -> dict[str, int]:
+    """New agencies, one query for all of them: {name: id}."""
+    created = Agency.objects.bulk_create(
+        [Agency(name=name, kind=infer_kind(name)) for name in dict.fromkeys(names)])
+    return {agency.name: agency.pk for agency in created}
 
 
-def alias_remember(*, agency_id: int, spelling: str, key: str) -> None:
-    """Keep a spelling met in a source so later imports match it at once."""
-    if spelling == Agency.objects.filter(pk=agency_id).values_list("name", flat=True).first():
-        return
-    AgencyAlias.objects.get_or_create(
-        name=spelling, defaults={"agency_id": agency_id, "key": key}
-    )
+def aliases_remember(*, spellings: list[tuple[int, str, str]]) -> None:
+    """Keep the spellings met in a source, (agency id, spelling, key) each, so that later
+    imports match them at once. A spelling that is the agency's own name needs no alias; one
+    already known keeps the agency it names (the first one met, here too)."""
+    names = dict(Agency.objects.filter(pk__in={a for a, _, _ in spellings})
+                 .values_list("pk", "name"))
+    new = {}
+    for agency_id, spelling, key in spellings:
+        if spelling != names.get(agency_id) and spelling not in new:
+            new[spelling] = AgencyAlias(name=spelling, agency_id=agency_id, key=key)
+    AgencyAlias.objects.bulk_create(new.values(), ignore_conflicts=True)
 
 
 def agency_merge_references(*, merged: Agency, kept: Agency) -> dict[str, int]:

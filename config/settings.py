@@ -30,11 +30,16 @@ INSTALLED_APPS = [
     "guardian",
     "django_fsm_log",
     "django_celery_beat",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc as static files: no CDN
     "agencies",
     "tasks",
     "notifications",  # a leaf: imports none of the apps below
     "workflow",
     "supervision",
+    "api",  # /api/v1/: reads and actions over the same selectors and services as the pages
 ]
 
 MIDDLEWARE = [
@@ -195,6 +200,18 @@ OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 6 * 3600)
 # (escalations) are never held back.
 OUTBOX_DAILY_CAP = env_int("OUTBOX_DAILY_CAP", 3)
 
+# ---- channels beyond email (notifications/channels.py) ---------------------------------------
+# Hosts a group robot's webhook may point to (comma-separated): the worker posts only there, so
+# an endpoint entered in the admin cannot make it call an internal address.
+CHANNEL_WEBHOOK_HOSTS = [h.strip() for h in env_secret(
+    "CHANNEL_WEBHOOK_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com").split(",") if h.strip()]
+# Seconds a robot or the SMS gateway may take to answer; well under OUTBOX_LEASE_SECONDS.
+CHANNEL_TIMEOUT = env_int("CHANNEL_TIMEOUT", 10)
+# The SMS gateway: an HTTP API taking POST {"phone", "text"} with "Authorization: Bearer
+# <token>". Unset: SMS endpoints' messages fail (listed with the failed ones).
+SMS_GATEWAY_URL = env_secret("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = env_secret("SMS_GATEWAY_TOKEN", "")
+
 # ---- logging: one line per event on stdout, JSON in production (lib/logging.py) --------------
 # Each line carries the request id (X-Request-ID, echoed in the response) or the Celery task id
 # and name. The worker keeps this configuration (CELERY_WORKER_HIJACK_ROOT_LOGGER is off, and
@@ -221,6 +238,55 @@ LOGGING = {
         "duban": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "celery.task": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
+}
+
+# ---- the REST API (api/) ---------------------------------------------------------------------
+# Throttle rates as DRF writes them ("1000/hour", "60/minute"); empty: no limit. Counted in
+# Redis when REDIS_URL is set, so that every gunicorn process and web container shares the
+# counts; without it, in each process's memory. If Redis is down, requests are not throttled.
+API_THROTTLE_USER = env_secret("API_THROTTLE_USER", "1000/hour").strip()
+API_THROTTLE_ANON = env_secret("API_THROTTLE_ANON", "60/hour").strip()
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+         "KEY_PREFIX": "duban-throttle", "TIMEOUT": 24 * 3600,
+         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}
+        if REDIS_URL else
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
+}
+API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",  # first: anonymous callers get 401
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.UserThrottle", "api.throttles.AnonThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "duban API",
+    "DESCRIPTION": "Plans, tasks, reports and supervision figures of duban (督办).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {  # three choice sets share the field name "kind"
+        "AgencyKindEnum": "agencies.models.Agency.Kind",
+        "TargetKindEnum": "tasks.models.Target.Kind",
+        "EscalationKindEnum": "workflow.models.Escalation.Kind",
+    },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "api.schema.add_error_responses"],
 }
 
 # ---- /healthz (config/health.py) -------------------------------------------------------------

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),  # login, logout, password change
     path("plans/", include("tasks.urls")),  # app_name "plans"
     path("notifications/", include("notifications.urls")),
+    path("api/", include("api.urls")),  # app_name "api": /api/v1/, schema and docs
     path("supervision/", include("supervision.urls")),  # app_name "supervision"
     path("", include("workflow.urls")),  # app_name "workflow"
 ]

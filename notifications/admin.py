@@ -1,10 +1,11 @@
 """The outbox in the admin: read-only, failed messages marked, and "Retry now" for them."""
+from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import Notification, OutboxItem, OutboxMessage, SweepRun
+from .models import ChannelEndpoint, Notification, OutboxItem, OutboxMessage, SweepRun
 from .outbox import messages_retry
 
 
@@ -47,13 +48,14 @@ class OutboxItemInline(admin.TabularInline):
 class OutboxMessageAdmin(ReadOnlyAdmin):
     """Registered by workflow.admin, which shows the coming days' reminders above the list."""
 
-    list_display = ["subject", "to_email", "kind", "state_shown", "attempts", "next_attempt_at",
-                    "sent_at", "last_error_short"]
-    list_filter = ["state", "kind", "priority"]
+    list_display = ["subject", "destination", "channel", "kind", "state_shown", "attempts",
+                    "next_attempt_at", "sent_at", "last_error_short"]
+    list_filter = ["state", "channel", "kind", "priority"]
     search_fields = ["to_email", "subject", "key", "recipient__username"]
-    list_select_related = ["recipient"]
+    list_select_related = ["recipient", "endpoint"]
     date_hierarchy = "created_at"
-    readonly_fields = ["key", "recipient", "to_email", "kind", "priority", "subject", "state",
+    readonly_fields = ["key", "recipient", "channel", "destination", "to_email", "kind",
+                       "priority", "subject", "state",
                        "attempts", "next_attempt_at", "lease_until", "last_error", "message_id",
                        "created_at", "sent_at", "body_text", "body_html"]
     inlines = [OutboxItemInline]
@@ -98,3 +100,34 @@ class SweepRunAdmin(ReadOnlyAdmin):
 
     list_display = ["day", "started_at", "finished_at", "digests"]
     date_hierarchy = "day"
+
+
+class ChannelEndpointForm(forms.ModelForm):
+    """The secret is write-only: shown as set or not, never echoed back into the page."""
+
+    class Meta:
+        model = ChannelEndpoint
+        fields = ["kind", "name", "target", "secret", "user", "owner_key", "active"]
+        widgets = {"secret": forms.PasswordInput(render_value=False)}
+
+    def clean_secret(self):
+        # An empty field on an existing endpoint keeps the stored secret.
+        secret = self.cleaned_data.get("secret", "")
+        if not secret and self.instance.pk:
+            return self.instance.secret
+        return secret
+
+
+@admin.register(ChannelEndpoint)
+class ChannelEndpointAdmin(admin.ModelAdmin):
+    """Robots and phones of people and agencies; the office (model permissions) and superusers.
+
+    The target's token and the secret are credentials: the list shows the target masked."""
+
+    form = ChannelEndpointForm
+    list_display = ["__str__", "kind", "masked_target", "user", "owner_key", "active",
+                    "created_at"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "owner_key", "user__username"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]

@@ -22,4 +22,18 @@ def check_email_settings(app_configs, **kwargs):
             hint="Keep EMAIL_TIMEOUT well under OUTBOX_LEASE_SECONDS (defaults 30 and 300).",
             id="duban.W021",
         ))
+    if settings.CHANNEL_TIMEOUT >= settings.OUTBOX_LEASE_SECONDS:
+        warnings.append(Warning(
+            "CHANNEL_TIMEOUT is not shorter than OUTBOX_LEASE_SECONDS: a slow robot or SMS "
+            "gateway could outlive the claim, and the message would be sent again.",
+            hint="Keep CHANNEL_TIMEOUT well under OUTBOX_LEASE_SECONDS (defaults 10 and 300).",
+            id="duban.W022",
+        ))
+    # An SMS carries the task's link whole (SITE_URL/tasks/<id>/) in 70 characters.
+    if len(settings.SITE_URL) > 45:
+        warnings.append(Warning(
+            "SITE_URL is longer than 45 characters: an SMS (70 characters) has little or no "
+            "room left beside the link.",
+            hint="Use a short host name for SITE_URL.", id="duban.W023",
+        ))
     return warnings

@@ -1,4 +1,7 @@
-"""The email outbox: written with the event, sent by a flush that neither loses nor repeats.
+"""The outbox: written with the event, sent by a flush that neither loses nor repeats.
+
+Email, and the channels of channels.py (group robots, SMS): one row per message and channel,
+each with its own idempotency key, claimed, leased, retried and failed the same way.
 
 - `message_enqueue` renders an email and writes it as an OutboxMessage in the caller's
   transaction, under a unique idempotency key: a rolled-back event leaves no email, a repeated
@@ -39,7 +42,8 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
-from .models import OutboxMessage
+from .channels import FORMATTERS, EndpointGone, channel_content, channel_send
+from .models import Channel, ChannelEndpoint, OutboxMessage
 
 logger = logging.getLogger("duban.outbox")
 
@@ -85,39 +89,101 @@ def email_render(template: str, context: dict) -> tuple[str, str, str]:
 
 def message_enqueue(*, recipient, key: str, template: str, context: dict,
                     priority: int | None = None) -> OutboxMessage | None:
-    """Queue one email for `recipient`, once per `key`; call it inside the event's transaction.
+    """Queue one email for `recipient`, once per `key`, and the same message to each of their
+    active channel endpoints (one row each, key "<key>|<kind>:<endpoint>"); call it inside the
+    event's transaction.
 
-    Returns the new row, or None when the key was already queued or the recipient has no email
-    address or is deactivated (logged; the office sees such people listed elsewhere).
+    Returns the email's row, or None when the key was already queued or the recipient has no
+    email address or is deactivated (logged; the office sees such people listed elsewhere).
     `priority` defaults to urgent for escalations, normal otherwise.
     """
-    if len(key) > OutboxMessage._meta.get_field("key").max_length:
-        raise ValueError(f"outbox key too long: {key!r}")
+    _check_key(key)
+    if not recipient.is_active:
+        logger.info("outbox: %s is inactive; %s not queued", recipient, key)
+        return None
     email = (recipient.email or "").strip()
-    if not email or not recipient.is_active:
-        logger.info("outbox: %s has no email address or is inactive; %s not queued",
-                    recipient, key)
+    endpoints = list(ChannelEndpoint.objects.filter(user=recipient, active=True))
+    if not email and not endpoints:
+        logger.info("outbox: %s has no email address; %s not queued", recipient, key)
         return None
     if OutboxMessage.objects.filter(key=key).exists():  # cheap check before rendering
         return None
     subject, text, html = email_render(template, context)
+    priority = _priority(template, priority)
+    message = None
+    if email:
+        with transaction.atomic():  # a savepoint inside the caller's transaction
+            # get_or_create, not create: a concurrent enqueue of the same key loses quietly.
+            message, created = OutboxMessage.objects.get_or_create(key=key, defaults={
+                "recipient": recipient, "to_email": email, "kind": template,
+                "priority": priority, "subject": subject, "body_text": text, "body_html": html,
+                "message_id": message_id_for(key),
+            })
+        if not created:
+            return None
+    added = _endpoints_enqueue(endpoints, recipient=recipient, key=key, template=template,
+                               context=context, subject=subject, priority=priority)
+    if message is not None or added:
+        _flush_after_commit()
+    return message
+
+
+def owner_enqueue(*, owner_key: str, key: str, template: str, context: dict,
+                  priority: int | None = None) -> int:
+    """Queue a message to the active endpoints attached to `owner_key` (an agency's group
+    robot: "agency:12"), once per `key` and endpoint; how many rows were added. The caller
+    decides who is told (workflow.recipients) and passes the key of the owner told."""
+    _check_key(key)
+    endpoints = list(ChannelEndpoint.objects.filter(owner_key=owner_key, active=True))
+    if not endpoints:
+        return 0
+    subject, _text, _html = email_render(template, context)
+    added = _endpoints_enqueue(endpoints, recipient=None, key=key, template=template,
+                               context=context, subject=subject,
+                               priority=_priority(template, priority))
+    if added:
+        _flush_after_commit()
+    return added
+
+
+def _endpoints_enqueue(endpoints, *, recipient, key, template, context, subject,
+                       priority) -> int:
+    """One row per endpoint, its text formatted for its channel; how many were new."""
+    if not endpoints:
+        return 0
+    content = channel_content(template, context, subject)
+    added = 0
+    for endpoint in endpoints:
+        channel_key = f"{key}|{endpoint.kind}:{endpoint.pk}"
+        with transaction.atomic():
+            _row, created = OutboxMessage.objects.get_or_create(key=channel_key, defaults={
+                "recipient": recipient, "channel": endpoint.kind, "endpoint": endpoint,
+                "kind": template, "priority": priority, "subject": content.title,
+                "body_text": FORMATTERS[endpoint.kind](content),
+                "message_id": message_id_for(channel_key),
+            })
+        added += created
+    return added
+
+
+def _check_key(key: str) -> None:
+    # Room for the channel's suffix ("|dingtalk:123456").
+    if len(key) > OutboxMessage._meta.get_field("key").max_length - 24:
+        raise ValueError(f"outbox key too long: {key!r}")
+
+
+def _priority(template: str, priority: int | None) -> int:
     if priority is None:
-        priority = Priority.URGENT if template in URGENT_TEMPLATES else Priority.NORMAL
-    with transaction.atomic():  # a savepoint inside the caller's transaction
-        # get_or_create, not create: a concurrent enqueue of the same key loses quietly.
-        message, created = OutboxMessage.objects.get_or_create(key=key, defaults={
-            "recipient": recipient, "to_email": email, "kind": template,
-            "priority": priority, "subject": subject, "body_text": text, "body_html": html,
-            "message_id": message_id_for(key),
-        })
-    if not created:
-        return None
+        return Priority.URGENT if template in URGENT_TEMPLATES else Priority.NORMAL
+    return priority
+
+
+def _flush_after_commit() -> None:
     held = _held.get()
     if held is None:
         transaction.on_commit(flush_soon)
     else:
         held.queued += 1
-    return message
 
 
 @contextmanager
@@ -204,14 +270,18 @@ def _flush_batch(due: list[int], counts: Counter, deadline, connection):
             counts["deferred"] += 1
             continue
         try:
-            connection = connection or get_connection(fail_silently=False)
-            _send(message, connection)
+            if message.channel == Channel.EMAIL:
+                connection = connection or get_connection(fail_silently=False)
+                _send(message, connection)
+            else:
+                channel_send(message)  # a robot or the SMS gateway (channels.py)
         except SoftTimeLimitExceeded:
             _release(message)
             raise
         except Exception as exc:  # whatever the backend raised: retry later
             counts[_after_failure(message, exc)] += 1
-            connection = None  # a broken connection is not reused
+            if message.channel == Channel.EMAIL:
+                connection = None  # a broken connection is not reused
             continue
         _mark_sent(message)
         counts["sent"] += 1
@@ -275,7 +345,10 @@ def _after_failure(message: OutboxMessage, exc: Exception) -> str:
 
 
 def _permanent(exc: Exception) -> bool:
-    """Every recipient refused with a 5xx code: the address is wrong, retrying cannot help."""
+    """Every recipient refused with a 5xx code: the address is wrong, retrying cannot help.
+    Likewise an endpoint removed, deactivated or no longer allowed."""
+    if isinstance(exc, EndpointGone):
+        return True
     return isinstance(exc, smtplib.SMTPRecipientsRefused) and all(
         code >= 500 for code, _msg in exc.recipients.values()
     )
@@ -294,12 +367,13 @@ def _capped(message: OutboxMessage) -> bool:
     A soft limit: two workers sending to one person at the same moment may exceed it by one.
     """
     cap = settings.OUTBOX_DAILY_CAP
-    if cap <= 0 or message.priority >= Priority.URGENT:
-        return False
+    if cap <= 0 or message.priority >= Priority.URGENT or message.channel != Channel.EMAIL:
+        return False  # robots and SMS are not capped: a group reads them, or they are short
     midnight = timezone.make_aware(datetime.combine(timezone.localdate(), clock.min))
     # The partial index notifications_outbox_sent serves this count.
     sent_today = OutboxMessage.objects.filter(
-        recipient_id=message.recipient_id, state=State.SENT, sent_at__gte=midnight
+        recipient_id=message.recipient_id, state=State.SENT, sent_at__gte=midnight,
+        channel=Channel.EMAIL,
     ).count()
     return sent_today >= cap
 

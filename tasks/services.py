@@ -30,7 +30,7 @@ from agencies.resolution import (
     own_level,
     place_names,
 )
-from agencies.services import agency_create, alias_remember
+from agencies.services import agencies_create, aliases_remember
 
 from .importers import PlanReading, read_plan_file
 from .importers.corrections import Correction, RowEdit, apply_edits, edited_names
@@ -345,15 +345,13 @@ def _write_plan(resolved: ResolvedPlan, data: bytes, source_name: str, by=None) 
 def _write_agencies(resolved: ResolvedPlan) -> dict[str, int]:
     """Create the new agencies, remember every spelling, record near matches."""
     resolution = resolved.resolution
-    ids: dict[str, int] = {}
-    for match in resolution.matches.values():
-        if match.agency_id is not None:
-            ids[match.canonical] = match.agency_id
-        elif match.canonical not in ids:
-            ids[match.canonical] = agency_create(name=match.canonical).pk
-    for match in resolution.matches.values():
-        alias_remember(agency_id=ids[match.canonical], spelling=match.raw,
-                       key=normalize(match.raw, resolved.places, resolved.level))
+    matches = resolution.matches.values()
+    ids = {m.canonical: m.agency_id for m in matches if m.agency_id is not None}
+    ids |= agencies_create(names=[m.canonical for m in matches if m.canonical not in ids])
+    aliases_remember(spellings=[
+        (ids[m.canonical], m.raw, normalize(m.raw, resolved.places, resolved.level))
+        for m in matches
+    ])
     for suggestion in resolution.suggestions():
         AgencyMatchSuggestion.objects.get_or_create(
             agency_id=ids[suggestion["name"]], candidate_id=ids.get(suggestion["candidate"])
@@ -384,41 +382,48 @@ def _write_groups(resolved: ResolvedPlan, agency_ids: dict[str, int]) -> dict[st
 
 
 def _write_sections(plan: Plan, reading: PlanReading) -> list[Section]:
-    sections: list[Section] = []
-    for order, row in enumerate(reading.sections):
-        parent = sections[row.parent] if row.parent is not None else None
-        sections.append(Section.objects.create(
-            plan=plan, parent=parent, order=order, number=row.number, title=row.title[:300]
-        ))
+    # Bulk inserts: an import writes hundreds of rows, one query per kind rather than per row.
+    sections = Section.objects.bulk_create([
+        Section(plan=plan, order=order, number=row.number, title=row.title[:300])
+        for order, row in enumerate(reading.sections)
+    ])
+    children = []
+    for section, row in zip(sections, reading.sections, strict=True):
+        if row.parent is not None:
+            section.parent = sections[row.parent]
+            children.append(section)
+    Section.objects.bulk_update(children, ["parent"])
     return sections
 
 
 def _write_tasks(plan, resolved: ResolvedPlan, sections, agency_ids, groups) -> dict[int, Task]:
     """The tasks, by their item's position in the reading."""
-    written = {}
-    for order, item in enumerate(resolved.tasks):
-        row = item.row
-        task = Task.objects.create(
-            plan=plan, order=order, content=row.content,
-            section=sections[row.section] if row.section is not None else None,
-            deadline_on=row.deadline_on, deadline_text=row.deadline_text[:100],
-            needs_lead=not item.lead, source_ref=row.source[:100],
+    tasks = Task.objects.bulk_create([
+        Task(
+            plan=plan, order=order, content=item.row.content,
+            section=sections[item.row.section] if item.row.section is not None else None,
+            deadline_on=item.row.deadline_on, deadline_text=item.row.deadline_text[:100],
+            needs_lead=not item.lead, source_ref=item.row.source[:100],
         )
-        links = [
+        for order, item in enumerate(resolved.tasks)
+    ])
+    links, group_links = [], []
+    for task, item in zip(tasks, resolved.tasks, strict=True):
+        links += [
             TaskAgency(task=task, agency_id=agency_ids[name], role=role, order=position)
             for role, names in ((TaskAgency.Role.LEAD, item.lead),
                                 (TaskAgency.Role.SUPPORTING, item.supporting))
             for position, name in enumerate(names)
         ]
-        TaskAgency.objects.bulk_create(links)
-        TaskGroup.objects.bulk_create([
+        group_links += [
             TaskGroup(task=task, group=groups[name], order=position,
                       role=TaskAgency.Role.LEAD if name in item.lead_groups
                       else TaskAgency.Role.SUPPORTING)
             for position, name in enumerate(item.groups)
-        ])
-        written[row.position] = task
-    return written
+        ]
+    TaskAgency.objects.bulk_create(links)
+    TaskGroup.objects.bulk_create(group_links)
+    return {item.row.position: task for task, item in zip(tasks, resolved.tasks, strict=True)}
 
 
 def _write_corrections(plan: Plan, resolved: ResolvedPlan, tasks: dict[int, Task], by) -> None:
@@ -435,29 +440,33 @@ def _write_corrections(plan: Plan, resolved: ResolvedPlan, tasks: dict[int, Task
 
 
 def _write_indicators(plan, reading: PlanReading, resolution, agency_ids) -> None:
+    own_targets = {
+        order: Target(plan=plan, value=row.target, comparator=row.comparator,
+                      kind=row.target_kind, text=row.target_text[:100])
+        for order, row in enumerate(reading.indicators)
+        if row.target_from is None and (row.target is not None or row.target_text)
+    }
+    Target.objects.bulk_create(own_targets.values())
     targets: dict[int, Target] = {}
+    indicators, leads = [], []
     for order, row in enumerate(reading.indicators):
-        target = None
-        if row.target_from is not None:
-            target = targets.get(row.target_from)
-        elif row.target is not None or row.target_text:
-            target = Target.objects.create(
-                plan=plan, value=row.target, comparator=row.comparator, kind=row.target_kind,
-                text=row.target_text[:100],
-            )
+        # A shared target (one figure for several rows) is the earlier row's.
+        target = targets.get(row.target_from) if row.target_from is not None \
+            else own_targets.get(order)
         if target is not None:
             targets[order] = target
-        indicator = Indicator.objects.create(
+        indicator = Indicator(
             plan=plan, order=order, category=row.category[:100], seq=row.seq,
             name=row.name[:300], unit=row.unit[:30], baseline_value=row.baseline,
             baseline_label=row.baseline_label[:50], target=target, attribute=row.attribute,
             source_ref=row.source[:100],
         )
-        leads = dict.fromkeys(resolution.canonical(n) for n in row.lead)
-        IndicatorLead.objects.bulk_create([
-            IndicatorLead(indicator=indicator, agency_id=agency_ids[name], order=position)
-            for position, name in enumerate(leads)
-        ])
+        indicators.append(indicator)
+        names = dict.fromkeys(resolution.canonical(n) for n in row.lead)
+        leads += [IndicatorLead(indicator=indicator, agency_id=agency_ids[name], order=position)
+                  for position, name in enumerate(names)]
+    Indicator.objects.bulk_create(indicators)
+    IndicatorLead.objects.bulk_create(leads)
 
 
 def _link_indicators(plan: Plan) -> None:

@@ -45,9 +45,11 @@ def build_bulletin_cast(clock):
     cast.on_time_task.indicators.add(indicator)
 
     at(clock, date(2027, 1, 4))
-    on_time = _report(cast, cast.on_time_task, "已按期推进。")
+    draft = report_save(task=cast.on_time_task, period=cast.period, by=cast.lead,
+                        data={"progress": "已按期推进。", "completion": "in_progress"})
     indicator_value_set(indicator=indicator, period=cast.period, by=cast.lead,
-                        value=Decimal("12"))
+                        value=Decimal("12"))  # entered with the report, before it is sent
+    on_time = report_submit(report=draft, by=cast.lead)
     report_return(report=on_time, by=cast.office, reason="请补充具体数据")
     at(clock, date(2027, 1, 6))
     on_time.refresh_from_db()

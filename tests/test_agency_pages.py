@@ -373,6 +373,60 @@ def test_a_contribution_shows_to_the_lead_and_can_be_pulled(cast, english):
     assert report.progress.endswith("工信局已完成商标培育。")
 
 
+def test_the_same_material_is_pulled_in_once(cast):
+    services.contribution_save(task=cast.task, period=cast.period, by=cast.supporting,
+                               text="工信局已完成商标培育。", submit=True)
+    contribution = Contribution.objects.get()
+    lead = client_for(cast.lead)
+    url = reverse("workflow:report-save", args=[cast.task.pk])
+    lead.post(url, {"period": cast.period.pk, "progress": "进展", "pull": contribution.pk})
+    once = report_of(cast).progress
+    response = lead.post(url, {"period": cast.period.pk, "progress": once + "\n补充一句。",
+                               "pull": contribution.pk}, follow=True)
+    assert report_of(cast).progress == once and once.count("工信局已完成商标培育。") == 1
+    assert any("已在进展" in m for m in said(response))
+    # what was typed with the refused pull is still in the form
+    assert "补充一句。" in response.context["form"]["progress"]
+
+
+def test_a_refused_figure_keeps_everything_typed(cast):
+    indicator = cast.plan.indicators.first()
+    cast.task.indicators.add(indicator)
+    response = save_report(client_for(cast.lead), cast, progress="进展甲", problems="问题乙",
+                           next_steps="下一步丙", completion="completed",
+                           **{f"indicator_{indicator.pk}": "六十二"})
+    assert not ProgressReport.objects.exists() and not IndicatorValue.objects.exists()
+    form = response.context["form"]
+    assert (form["progress"], form["problems"], form["next_steps"], form["completion"]) == (
+        "进展甲", "问题乙", "下一步丙", "completed")
+    html = response.content.decode()
+    assert "下一步丙</textarea>" in html and 'value="六十二"' in html
+    # kept for the page it was refused on, once: the next visit shows what is saved
+    again = client_for(cast.lead).get(task_url(cast))
+    assert again.context["form"]["progress"] == ""
+
+
+def test_a_figure_sent_with_a_report_is_locked_until_it_is_returned(cast):
+    indicator = cast.plan.indicators.first()
+    cast.task.indicators.add(indicator)
+    lead = client_for(cast.lead)
+    save_report(lead, cast, action="submit", **{f"indicator_{indicator.pk}": "12"})
+    assert report_of(cast).state == "submitted"
+    field = f'name="indicator_{indicator.pk}"'
+    assert field not in lead.get(task_url(cast)).content.decode()
+    once = lead.get(reverse("workflow:report-once", args=[cast.period.pk]))
+    assert field not in once.content.decode()
+    with pytest.raises(services.WorkflowError):
+        services.indicator_value_set(indicator=indicator, period=cast.period, by=cast.lead,
+                                     value=15)
+    assert IndicatorValue.objects.get().value == 12
+
+    services.report_return(report=report_of(cast), by=cast.office, reason="请核实数据")
+    assert field in lead.get(task_url(cast)).content.decode()
+    save_report(lead, cast, **{f"indicator_{indicator.pk}": "15"})
+    assert IndicatorValue.objects.get().value == 15
+
+
 def test_a_draft_contribution_cannot_be_pulled(cast):
     services.contribution_save(task=cast.task, period=cast.period, by=cast.supporting,
                                text="草稿")

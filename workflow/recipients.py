@@ -4,7 +4,8 @@ An agency is reached through its active staff: reporters (填报人) for what th
 heads (单位负责人) for sign-off and escalations; an office through its office staff and
 director. `people()` answers for many agencies in one query (the sweep); `agency_tell()`
 writes an event's in-app notices and outbox emails inside the event's transaction, so they
-are sent after commit and never without the event.
+are sent after commit and never without the event; the same event also goes to each agency's
+own channel endpoints (group robots), attached by the key `agency_owner_key()` gives.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from django.urls import reverse
 from agencies.models import StaffProfile
 from agencies.permissions import person_name
 from notifications.models import Notification
-from notifications.outbox import message_enqueue
+from notifications.outbox import message_enqueue, owner_enqueue
 
 Role = StaffProfile.Role
 AGENCY_ROLES = (Role.REPORTER, Role.HEAD)
@@ -75,4 +76,19 @@ def agency_tell(agency_ids, *, kind: str, about, task, text: str, by,
                      "agency_name": profile.agency.name, "url": url, "text": text,
                      "by_name": display_name(by), **(context or {})},
         )
+    # The agencies' own channels (a 企业微信/钉钉 group robot): once per event and agency.
+    names = {p.agency_id: p.agency.name for p in profiles}
+    for agency_id in sorted(set(agency_ids)):
+        owner_enqueue(
+            owner_key=agency_owner_key(agency_id), key=f"{kind}|{about_key}|agency:{agency_id}",
+            template=kind,
+            context={"task_title": task.content[:200], "plan_title": task.plan.title,
+                     "agency_name": names.get(agency_id, ""), "url": url, "text": text,
+                     "by_name": display_name(by), **(context or {})},
+        )
     return len(profiles)
+
+
+def agency_owner_key(agency_id: int) -> str:
+    """The key an agency's channel endpoints are attached by (notifications.ChannelEndpoint)."""
+    return f"agency:{agency_id}"

@@ -26,6 +26,7 @@ from tasks.selectors import (  # noqa: F401  (one lookup per kind, used by the v
 
 from . import reminders, visibility
 from .models import Assignment, Contribution, ProgressReport, ReportingPeriod
+from .recipients import agency_owner_key
 
 
 def report_for_user(user, pk: int, *, write: bool = False) -> ProgressReport:
@@ -141,17 +142,20 @@ def contributions_status(task: Task, period: ReportingPeriod, user) -> list[dict
 
 
 def undelivered_for_office(user):
-    """Failed and deferred emails of people whose agency has a live assignment in a plan the
-    user supervises; failed first, then newest."""
+    """Failed and deferred messages (emails, robots, SMS) of people whose agency has a live
+    assignment in a plan the user supervises, or of those agencies' own robots; failed first,
+    then newest."""
     State = OutboxMessage.State
-    agencies = Assignment.objects.filter(
+    agencies = set(Assignment.objects.filter(
         active=True, task__plan__in=plans_supervised_by(user).values("pk")
-    ).values("agency_id")
+    ).values_list("agency_id", flat=True))
     return (OutboxMessage.objects
             .filter(Q(state=State.FAILED)
                     | Q(state=State.PENDING, next_attempt_at__gt=timezone.now()))
-            .filter(recipient__profile__agency__in=agencies)
-            .select_related("recipient__profile__agency")
+            .filter(Q(recipient__profile__agency__in=agencies)
+                    | Q(recipient=None,
+                        endpoint__owner_key__in=[agency_owner_key(a) for a in agencies]))
+            .select_related("recipient__profile__agency", "endpoint")
             .order_by("state", "-created_at"))
 
 

@@ -324,6 +324,17 @@ def contribution_save(*, task: Task, period: ReportingPeriod, by, text: str,
     return contribution
 
 
+def indicators_sent(*, period: ReportingPeriod, indicator_ids) -> set[int]:
+    """The indicators whose value for the period has gone on with a report: one linked task's
+    report is submitted, awaiting sign-off or verified. Their value is locked, since the office
+    reads it as part of that report; a returned report unlocks it again."""
+    sent = (ProgressReport.objects.filter(period=period).exclude(state__in=EDITABLE)
+            .values("task_id"))
+    return set(Task.indicators.through.objects
+               .filter(indicator_id__in=indicator_ids, task_id__in=sent)
+               .values_list("indicator_id", flat=True))
+
+
 def indicator_value_set(*, indicator, period: ReportingPeriod, by, value, note: str = ""):
     """Report once: a figure entered for one task serves every task linked to the indicator."""
     may = any(by.has_perm("tasks.report_task", t) for t in indicator.tasks.all())
@@ -331,6 +342,13 @@ def indicator_value_set(*, indicator, period: ReportingPeriod, by, value, note: 
         raise WorkflowError(_("You are not allowed to do this."))
     if period.is_closed:
         raise WorkflowError(_("This reporting period is closed."))
+    if indicators_sent(period=period, indicator_ids=[indicator.pk]):
+        current = IndicatorValue.objects.filter(indicator=indicator, period=period).first()
+        if current is not None and current.value == value and current.note == note:
+            return current  # the same figure posted again changes nothing
+        raise WorkflowError(_(
+            "%(indicator)s: its value was sent with a report and can change only after that "
+            "report is returned. Nothing was saved.") % {"indicator": indicator.name})
     entry, _created = IndicatorValue.objects.update_or_create(
         indicator=indicator, period=period,
         defaults={"value": value, "note": note, "agency_id": by.profile.agency_id,

@@ -183,6 +183,12 @@ class Worker:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def ran(self, *results) -> bool:
+        """Whether the worker has finished these sent tasks (Celery logs each success with
+        its id): what a test waits on instead of sleeping."""
+        done = [line for line in self.output().splitlines() if "succeeded" in line]
+        return all(any(r.id in line for line in done) for r in results)
+
 
 def worker_env(*, broker_url: str, smtp_port: int, **extra) -> dict:
     """The worker's environment: the test database, this broker, this SMTP server."""

@@ -2,7 +2,6 @@
 process and an SMTP server on loopback. The beat entry is triggered as beat would send it."""
 import importlib
 import json
-import time
 from datetime import date
 
 import pytest
@@ -41,6 +40,18 @@ def with_emails(cast):
         user.save(update_fields=["email"])
 
 
+def all_sent() -> bool:
+    return not OutboxMessage.objects.exclude(state="sent").exists()
+
+
+def flush_until(check, timeout: float, what: str):
+    """Send the flush as beat does (every minute there; every second here) until `check`
+    holds: waiting on the outbox's rows, not on a guess of how long the worker needs."""
+    flush = beat_entry("duban: outbox flush")
+    return wait_until(lambda: check() or (trigger(flush) and False), timeout, interval=1,
+                      what=what)
+
+
 def beat_entry(name: str) -> PeriodicTask:
     """The beat row as the migrations made it (transactional tests empty tables between
     tests)."""
@@ -66,20 +77,20 @@ def test_the_daily_sweep_mails_each_person_once(broker, smtp, start_worker):
                 if any(i.recipient_id == u.pk for i in due_items(SWEEP_DAY))}
     assert {EMAILS["lead"], EMAILS["supporting"]} <= expected  # due today; material missing
     assert EMAILS["outsider"] not in expected
-    start_worker(worker_env(broker_url=broker.url, smtp_port=smtp.port))
+    worker = start_worker(worker_env(broker_url=broker.url, smtp_port=smtp.port))
 
-    trigger(beat_entry("duban: daily reminder sweep"), on_date=SWEEP_DAY.isoformat())
+    sweep = trigger(beat_entry("duban: daily reminder sweep"), on_date=SWEEP_DAY.isoformat())
     wait_until(lambda: set(smtp.recipients()) >= expected, 60, what=f"mail to {expected}")
-    time.sleep(3)  # anything extra would have arrived by now
+    wait_until(lambda: worker.ran(sweep) and all_sent(), 60, what="the sweep's whole outbox")
     assert sorted(smtp.recipients()) == sorted(expected)  # one digest per person
     digest = next(m["email"] for m in smtp.messages if EMAILS["lead"] in m["to"])
     assert digest.is_multipart() and {p.get_content_type() for p in digest.walk()} >= {
         "text/plain", "text/html"}
     sent = OutboxMessage.objects.filter(state="sent").count()
 
-    trigger(beat_entry("duban: daily reminder sweep"), on_date=SWEEP_DAY.isoformat())
-    trigger(beat_entry("duban: outbox flush"))
-    time.sleep(6)
+    again = (trigger(beat_entry("duban: daily reminder sweep"), on_date=SWEEP_DAY.isoformat()),
+             trigger(beat_entry("duban: outbox flush")))
+    wait_until(lambda: worker.ran(*again) and all_sent(), 60, what="the second sweep")
     assert sorted(smtp.recipients()) == sorted(expected)  # the second sweep sent nothing
     assert OutboxMessage.objects.count() == sent
 
@@ -101,13 +112,12 @@ def test_a_worker_killed_mid_send_neither_loses_nor_repeats(broker, smtp, start_
     assert sorted(m.to_email for m in messages) == [EMAILS["head"], EMAILS["lead"]]
     assert [m.state for m in messages].count("sending") == 1 and smtp.messages == []
 
-    start_worker(env)
-    time.sleep(6)  # the dead worker's lease expires
-    trigger(beat_entry("duban: outbox flush"))
-    wait_until(lambda: len(smtp.messages) >= 2, 60, what="both messages after the restart")
-    time.sleep(3)
-    trigger(beat_entry("duban: outbox flush"))
-    time.sleep(3)
+    second = start_worker(env)
+    # the dead worker's lease (5 s) expires, then a flush sends what it held
+    flush_until(lambda: len(smtp.messages) >= 2 and all_sent(), 60,
+                what="both messages after the restart")
+    flush = trigger(beat_entry("duban: outbox flush"))
+    wait_until(lambda: second.ran(flush), 30, what="one more flush")
     # each once: none lost, none repeated, each recognisable by its key's Message-ID
     assert sorted(smtp.recipients()) == [EMAILS["head"], EMAILS["lead"]]
     assert sorted(smtp.message_ids()) == sorted(message_id_for(m.key) for m in messages)
@@ -128,8 +138,7 @@ def test_mail_queued_while_redis_is_down_goes_out_when_it_is_back(broker, smtp,
     assert report.state == "returned"
     assert set(OutboxMessage.objects.values_list("state", flat=True)) == {"pending"}
 
-    broker.start()  # same port; the worker reconnects
-    time.sleep(3)
+    broker.start()  # same port; the worker reconnects and takes the flush waiting there
     trigger(beat_entry("duban: outbox flush"))
     wait_until(lambda: len(smtp.messages) >= 2, 60, what="the queued mail once Redis is back")
     assert sorted(smtp.recipients()) == [EMAILS["head"], EMAILS["lead"]]
@@ -149,10 +158,9 @@ def test_a_failing_smtp_server_is_retried_then_marked_failed(broker, smtp, start
     message = OutboxMessage.objects.get(recipient=cast.lead)
     wait_until(lambda: OutboxMessage.objects.get(pk=message.pk).attempts >= 1, 60,
                what="a first attempt")
-    time.sleep(3)  # past the backoff
-    trigger(beat_entry("duban: outbox flush"))
-    wait_until(lambda: OutboxMessage.objects.get(pk=message.pk).state == "failed", 60,
-               what="the message to be marked failed")
+    # once the backoff has passed, a flush makes the second and last attempt
+    flush_until(lambda: OutboxMessage.objects.get(pk=message.pk).state == "failed", 60,
+                what="the message to be marked failed")
     message.refresh_from_db()
     assert message.attempts == 2 and "451" in message.last_error
     assert smtp.messages == []
@@ -178,14 +186,14 @@ def test_a_sweep_lost_while_redis_was_down_runs_with_the_next_catch_up(broker, s
         timezone="Asia/Shanghai")  # the sweep's time has passed today, whatever the hour
     sweep = beat_entry("duban: daily reminder sweep")
     PeriodicTask.objects.filter(pk=sweep.pk).update(crontab=midnight)
-    start_worker(worker_env(broker_url=broker.url, smtp_port=smtp.port))
+    worker = start_worker(worker_env(broker_url=broker.url, smtp_port=smtp.port))
 
     trigger(beat_entry("duban: reminder sweep catch-up"))
     wait_until(lambda: set(smtp.recipients()) >= expected, 60, what="the late sweep's mail")
     run = wait_until(lambda: SweepRun.objects.filter(day=today).exclude(finished_at=None).first(),
                      30, what="the sweep to record its end")
     assert run.digests == len(expected)
-    trigger(beat_entry("duban: reminder sweep catch-up"))
-    trigger(beat_entry("duban: outbox flush"))
-    time.sleep(5)
+    again = (trigger(beat_entry("duban: reminder sweep catch-up")),
+             trigger(beat_entry("duban: outbox flush")))
+    wait_until(lambda: worker.ran(*again) and all_sent(), 60, what="the second catch-up")
     assert sorted(smtp.recipients()) == sorted(expected)  # one sweep, one digest each

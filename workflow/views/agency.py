@@ -100,6 +100,31 @@ def _report_data(post, suffix: str = "") -> dict:
     return data
 
 
+def _unsaved_key(task: Task, period: ReportingPeriod) -> str:
+    return f"unsaved-report:{task.pk}:{period.pk}"
+
+
+def _unsaved_keep(request, task: Task, period: ReportingPeriod) -> None:
+    """A refused report form: what was typed waits in the session for the page it returns
+    to, so that one wrong figure does not wipe the progress, problems and next steps."""
+    request.session[_unsaved_key(task, period)] = {
+        name: value for name, value in request.POST.items()
+        if name in REPORT_FIELDS or name.startswith("indicator_")}
+
+
+def _unsaved_pop(request, task: Task, period: ReportingPeriod | None) -> dict:
+    if period is None:
+        return {}
+    return request.session.pop(_unsaved_key(task, period), None) or {}
+
+
+def _report_form_fields(report: ProgressReport | None, unsaved: dict) -> dict:
+    """The report form's values: what was typed and refused, else the saved report."""
+    fields = {name: getattr(report, name, "") or "" for name in REPORT_FIELDS}
+    fields["completion"] = fields["completion"] or ProgressReport.Completion.IN_PROGRESS
+    return fields | {name: unsaved[name] for name in REPORT_FIELDS if name in unsaved}
+
+
 def _has_content(data: dict) -> bool:
     return any(data.get(name) for name in ("progress", "problems", "next_steps")) or (
         data.get("completion", ProgressReport.Completion.IN_PROGRESS)
@@ -322,13 +347,16 @@ def task_detail(request, pk: int):
     may_submit = editable and (report is None or bool({"submit", "request_signoff"}
                                                        & transitions))
 
-    values = {}
+    values, sent = {}, set()
     if period is not None and page["indicators"]:
+        ids = [i.pk for i in page["indicators"]]
         values = {v.indicator_id: v for v in visibility.indicator_values_visible_to(
-            user, IndicatorValue.objects.filter(
-                period=period, indicator__in=[i.pk for i in page["indicators"]])
+            user, IndicatorValue.objects.filter(period=period, indicator__in=ids)
         ).select_related("entered_by", "agency")}
-    indicators = [{"indicator": i, "value": values.get(i.pk)} for i in page["indicators"]]
+        sent = services.indicators_sent(period=period, indicator_ids=ids)
+    unsaved = _unsaved_pop(request, task, period) if editable else {}
+    indicators = [{"indicator": i, "value": values.get(i.pk), "locked": i.pk in sent,
+                   "posted": unsaved.get(f"indicator_{i.pk}")} for i in page["indicators"]]
 
     profile = _profile(user)
     agency_id = profile.agency_id if profile is not None else None
@@ -349,6 +377,7 @@ def task_detail(request, pk: int):
         "period": period,
         "period_open": period_open,
         "report": report,
+        "form": _report_form_fields(report, unsaved),
         "indicators": indicators,
         "contributions": contributions,
         "own_contribution": own_contribution,
@@ -387,6 +416,7 @@ def report_save(request, pk: int):
                                              value=value)
     except WorkflowError as exc:
         refused(request, exc)
+        _unsaved_keep(request, task, period)
         return redirect(_task_url(task.pk, period, "report"))
     if pull is not None:
         messages.success(request, _("The material was inserted into the progress; the draft "
@@ -416,6 +446,8 @@ def _with_contribution(user, task, period, pk: int, progress: str | None) -> str
         current = ProgressReport.objects.filter(task=task, period=period).first()
         progress = current.progress if current else ""
     addition = f"【{contribution.agency.name}】{contribution.text.strip()}"
+    if addition in progress:
+        raise WorkflowError(_("This material is already in the progress text."))
     return f"{progress.rstrip()}\n\n{addition}" if progress.strip() else addition
 
 
@@ -595,8 +627,9 @@ def report_once(request, pk: int):
     values = {v.indicator_id: v for v in visibility.indicator_values_visible_to(
         user, IndicatorValue.objects.filter(period=period, indicator__in=[i.pk for i in indicators])
     ).select_related("entered_by", "agency")}
+    sent = services.indicators_sent(period=period, indicator_ids=[i.pk for i in indicators])
     indicator_rows = [{
-        "indicator": i, "value": values.get(i.pk),
+        "indicator": i, "value": values.get(i.pk), "locked": i.pk in sent,
         "posted": post.get(f"indicator_{i.pk}") if post is not None else None,
     } for i in indicators]
     rows = _once_rows(tasks, reports, post)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import Agency, StaffProfile
@@ -89,8 +90,11 @@ class Command(BaseCommand):
     def _admin_group() -> Group:
         """Office staff manage plans and agencies in the admin (model permissions only)."""
         group, _ = Group.objects.get_or_create(name=ADMIN_GROUP)
+        # … and the agencies' and people's robots and phones (notifications.ChannelEndpoint).
         group.permissions.set(
-            Permission.objects.filter(content_type__app_label__in=["agencies", "tasks", "workflow"])
+            Permission.objects.filter(
+                Q(content_type__app_label__in=["agencies", "tasks", "workflow"])
+                | Q(content_type__app_label="notifications", content_type__model="channelendpoint"))
             .exclude(codename__in=OBJECT_PERMS)
         )
         return group
