@@ -193,6 +193,8 @@ class StaffProfile(models.Model):
         Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="staff"
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    post = models.CharField(_("post"), max_length=100, blank=True)  # 职务: 科长, 副局长…
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
 
     class Meta:
         verbose_name = _("staff profile")

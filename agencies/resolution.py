@@ -168,6 +168,11 @@ class AgencyDirectory:
         self._name_new(unknown, raw_names, resolution)
         return resolution
 
+    def known(self, raw: str) -> NameMatch | None:
+        """The agency a typed name stands for (exact, alias or normalized), else None: the
+        office's pages resolve names the way the importer does."""
+        return self._resolve_known(raw)
+
     def _resolve_known(self, raw: str) -> NameMatch | None:
         if raw in self.by_name:
             agency_id, canonical = self.by_name[raw]

@@ -10,7 +10,7 @@ from .models import (
     LeadingGroup,
     LeadingGroupMember,
 )
-from .resolution import normalize
+from .resolution import DEFAULT_LEVEL, AgencyDirectory, normalize
 
 _KINDS = [
     (re.compile(r"法院"), Agency.Kind.COURT),
@@ -62,6 +62,8 @@ def agency_merge_references(*, merged: Agency, kept: Agency) -> dict[str, int]:
         "staff": merged.staff.update(agency=kept),
         "contacts": merged.contacts.update(agency=kept),
         "aliases": merged.aliases.update(agency=kept),
+        # its units (a district's departments…) would otherwise lose their parent (SET_NULL)
+        "children": merged.children.exclude(pk=kept.pk).update(parent=kept),
     }
     groups = list(merged.groups.all())
     for group in groups:
@@ -80,3 +82,19 @@ def suggestion_reject(*, suggestion: AgencyMatchSuggestion) -> None:
     AgencyMatchSuggestion.objects.filter(pk=suggestion.pk).update(
         status=AgencyMatchSuggestion.Status.REJECTED
     )
+
+
+def agencies_named(names: list[str], *, places=(), level: str = DEFAULT_LEVEL
+                   ) -> tuple[list[int], list[str]]:
+    """The agencies the typed names stand for, resolved as an import resolves them (name,
+    alias, normalized form): (their ids in the order typed, without repeats; the names that
+    match no agency). Nothing is created: a page never makes an agency out of a typo."""
+    directory = AgencyDirectory(places, level)
+    ids, unknown = [], []
+    for name in names:
+        match = directory.known(name)
+        if match is None:
+            unknown.append(name)
+        elif match.agency_id not in ids:
+            ids.append(match.agency_id)
+    return ids, unknown

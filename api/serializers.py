@@ -201,6 +201,12 @@ class UploadSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
+class DispatchRequestSerializer(serializers.Serializer):
+    without_periods = serializers.BooleanField(
+        default=False, help_text="Dispatch although the plan has no reporting period: the "
+        "agencies then owe no report (the plan page's tick box).")
+
+
 class DispatchOutcomeSerializer(serializers.Serializer):
     assignments = serializers.IntegerField()
     empty_groups = serializers.ListField(child=serializers.CharField())

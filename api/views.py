@@ -95,14 +95,18 @@ class PlanViewSet(ReadViewSet):
         return Response(serializers.PlanFiguresSerializer(
             plan_figures(plan, timezone.localdate())).data)
 
-    @extend_schema(request=None, responses=serializers.DispatchOutcomeSerializer)
+    @extend_schema(request=serializers.DispatchRequestSerializer,
+                   responses=serializers.DispatchOutcomeSerializer)
     @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch",
             filterset_class=None)
     def dispatch_plan(self, request, pk=None):  # not `dispatch`: that is the view's entry
         """派发 (the office): one assignment per task and agency; refused while a task lacks a
         lead agency (the message lists them)."""
         plan = selectors.plan_for_user(request.user, self.get_object().pk, write=True)
-        outcome = services.plan_dispatch(plan=plan, by=request.user)
+        asked = serializers.DispatchRequestSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        outcome = services.plan_dispatch(
+            plan=plan, by=request.user, without_periods=asked.validated_data["without_periods"])
         return Response(serializers.DispatchOutcomeSerializer(
             {"assignments": outcome.assignments, "empty_groups": outcome.empty_groups}).data)
 

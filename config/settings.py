@@ -3,9 +3,11 @@
 No DATABASE_URL means an embedded SQLite file under var/; no REDIS_URL means Celery tasks run
 in-process. Misconfiguration is reported by system checks (see config/checks.py).
 """
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from lib.env import env_bool, env_int, env_secret
@@ -15,7 +17,13 @@ VAR_DIR = Path(env_secret("DUBAN_VAR_DIR", str(BASE_DIR / "var")))
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)  # the SQLite file, static, private files
 
 DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = env_secret("SECRET_KEY", "dev-only-insecure-key-change-me")  # see config/checks.py
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"
+SECRET_KEY = env_secret("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+    # Refuse to start (runserver, migrate, gunicorn, celery alike): with the published key anyone
+    # can forge sessions and password-reset links.
+    raise ImproperlyConfigured(
+        "DEBUG is off and SECRET_KEY is the development key: set SECRET_KEY (or SECRET_KEY_FILE)")
 ALLOWED_HOSTS = [h for h in env_secret("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env_secret("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -34,6 +42,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc as static files: no CDN
+    "axes",  # login lockout (see "security" below)
+    "csp",
     "agencies",
     "tasks",
     "notifications",  # a leaf: imports none of the apps below
@@ -47,12 +57,16 @@ MIDDLEWARE = [
     "config.health.HealthzMiddleware",  # /healthz on any Host header (docker, load balancers)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before CSRF, which reads the body: an oversized body is refused unread.
+    "lib.security.RequestSizeLimitMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the 429 page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -84,12 +98,17 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username+address before the password is even checked.
+    # It needs `request` in authenticate(); tests log in with force_login, which does not
+    # authenticate, and the login pages pass the request.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -124,7 +143,6 @@ MEDIA_ROOT = VAR_DIR / "private"
 PLAN_UPLOAD_MAX_BYTES = env_int("PLAN_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 # Largest attachment on a report or contribution.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = PLAN_UPLOAD_MAX_BYTES + 1024 * 1024
 
 REDIS_URL = env_secret("REDIS_URL", "")
 # Links in emails: the address users reach the site at, without a trailing slash.
@@ -246,16 +264,7 @@ LOGGING = {
 # counts; without it, in each process's memory. If Redis is down, requests are not throttled.
 API_THROTTLE_USER = env_secret("API_THROTTLE_USER", "1000/hour").strip()
 API_THROTTLE_ANON = env_secret("API_THROTTLE_ANON", "60/hour").strip()
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "throttle": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-         "KEY_PREFIX": "duban-throttle", "TIMEOUT": 24 * 3600,
-         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}
-        if REDIS_URL else
-        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
-    ),
-}
+# (the "throttle" cache is defined with the others under "The caches" below)
 API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -295,7 +304,93 @@ SPECTACULAR_SETTINGS = {
 HEALTH_BEAT_STALE_SECONDS = env_int("HEALTH_BEAT_STALE_SECONDS", 15 * 60)
 HEALTH_OUTBOX_STALE_SECONDS = env_int("HEALTH_OUTBOX_STALE_SECONDS", 30 * 60)
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+# ---- security (README, "Security") ------------------------------------------------------------
+# HTTPS. Off with DEBUG (runserver speaks plain HTTP); on in production. Behind a proxy that ends
+# TLS, set SECURE_PROXY_SSL_HEADER to the header it sets (X-Forwarded-Proto), or every request
+# looks like plain HTTP and the redirect loops. Only set it when the proxy always overwrites it.
+SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_COOKIES
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+_proxy_header = env_secret("SECURE_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https") if _proxy_header else None)
+# HSTS: browsers keep to HTTPS for this long once they have seen it (0: no header).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)  # a commitment: opt in
+
+# Request bodies. Form fields (not files) held in memory at most; any body larger than
+# REQUEST_MAX_BYTES (Content-Length), or than DATA_UPLOAD_MAX_MEMORY_SIZE from someone not
+# logged in, is refused with 413 before it is read (lib/security.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
+REQUEST_MAX_BYTES = env_int(
+    "REQUEST_MAX_BYTES", max(PLAN_UPLOAD_MAX_BYTES, ATTACHMENT_MAX_BYTES) + 1024 * 1024)
+# Per report or contribution: at most this many attachments, this many bytes in all.
+ATTACHMENTS_PER_REPORT = env_int("ATTACHMENTS_PER_REPORT", 20)
+ATTACHMENTS_TOTAL_BYTES = env_int("ATTACHMENTS_TOTAL_BYTES", 100 * 1024 * 1024)
+
+# Sessions end after SESSION_IDLE_SECONDS without a request: every request saves the session
+# with a fresh expiry (the row's expire_date, the cookie's max-age), so Django itself drops one
+# left idle that long. One UPDATE per page a logged-in user opens (static files never reach the
+# session), which is nothing at duban's scale; a middleware renewing at most once a minute would
+# save it, but makes a page's query count depend on the time since the last renewal.
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 2 * 3600)
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+SESSION_SAVE_EVERY_REQUEST = True
+
+# The caches: throttling counters, password reset ("default") and the API ("throttle"). Redis
+# when there is one, so that every gunicorn process counts together; in-process memory in the
+# embedded default. The API's fails open: a short timeout, and requests pass when Redis is down.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+         "KEY_PREFIX": "duban"} if REDIS_URL else
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "duban"}
+    ),
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+         "KEY_PREFIX": "duban-throttle", "TIMEOUT": 24 * 3600,
+         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}
+        if REDIS_URL else
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
+}
+
+# Login lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username from one
+# address lock that pair out for AXES_COOLOFF_MINUTES, on the site's and the admin's login
+# alike, answered with 429 by config.accounts.locked_out. A success resets the count.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.accounts.locked_out"
+AXES_CLIENT_IP_CALLABLE = "lib.security.client_ip"
+AXES_VERBOSE = False
+# The client's address: REMOTE_ADDR, or behind PROXY_COUNT proxies that append to
+# X-Forwarded-For, the address the outermost of them saw.
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+
+# Password reset mails: at most this many per email address and per client address an hour.
+PASSWORD_RESET_PER_EMAIL_PER_HOUR = env_int("PASSWORD_RESET_PER_EMAIL_PER_HOUR", 3)
+PASSWORD_RESET_PER_IP_PER_HOUR = env_int("PASSWORD_RESET_PER_IP_PER_HOUR", 10)
+
+# Content-Security-Policy (django-csp 4): scripts, styles, fonts and images from this site only;
+# no inline script or style (the templates have none; the charts are static/js/dashboard.js).
+# The one inline <style> of Django's admin change list is allowed by its hash.
+ADMIN_CHANGELIST_STYLE_HASH = "'sha256-blvLUW3UscWqsXGByNOqdBboM+ShWAuugp2mC/wbafU='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, ADMIN_CHANGELIST_STYLE_HASH],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 

@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from .accounts import ThrottledPasswordResetView
 from .views import home
 
 urlpatterns = [
     path("", home, name="home"),
     path("admin/", admin.site.urls),
+    path("accounts/password_reset/", ThrottledPasswordResetView.as_view(),
+         name="password_reset"),  # before Django's own, which it replaces
     path("accounts/", include("django.contrib.auth.urls")),  # login, logout, password change
     path("plans/", include("tasks.urls")),  # app_name "plans"
     path("notifications/", include("notifications.urls")),

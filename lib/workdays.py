@@ -1,14 +1,23 @@
 """Working days (工作日) on China's calendar: public holidays (法定节假日) are not working days,
 make-up working days (调休上班) are.
 
-The dates come from the chinese-calendar package, which knows the years the State Council has
-published (1.11.0: 2004–2026). For any other year Monday to Friday counts, and a warning is
-logged once per year (logger "duban.workdays"); the system check duban.W010 and the schedule's
-admin page say the same to the office. Upgrading the package is the fix.
+The dates come first from days an application registers (use_extra_days: the office enters a
+year's holidays from the State Council's notice, before the package knows them), then from the
+chinese-calendar package, which knows the years the State Council had published when it was
+released (1.11.0: 2004–2026). A year with registered days counts as known: its other days
+follow the package when it knows them, else Monday to Friday. For any other year Monday to
+Friday counts, and a warning is logged once per year (logger "duban.workdays"); the system
+check duban.W010, the schedule's admin page and the office's dashboard say the same.
+
+This module knows nothing of where the registered days are kept: the application gives a
+function returning {day: is a working day}, called when first needed and again after `ttl`
+seconds (other processes' changes arrive within that time) or after forget_extra_days().
 """
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -18,14 +27,63 @@ log = logging.getLogger("duban.workdays")
 _warned_years: set[int] = set()
 
 
+ExtraDays = Callable[[], dict[date, bool]]
+
+
+class _Registered:
+    """The application's days: the source, and what it last returned."""
+
+    source: ExtraDays | None = None
+    ttl: float | None = None
+    days: dict[date, bool] | None = None
+    years: frozenset[int] = frozenset()
+    loaded_at: float = 0.0
+
+
+def use_extra_days(source: ExtraDays | None, *, ttl: float | None = 60.0) -> None:
+    """Register where the application keeps its days ({day: is a working day}); they win over
+    the package's table. ttl=None: never reloaded but by forget_extra_days()."""
+    _Registered.source, _Registered.ttl = source, ttl
+    forget_extra_days()
+
+
+def extra_days_source() -> tuple[ExtraDays | None, float | None]:
+    return _Registered.source, _Registered.ttl
+
+
+def forget_extra_days() -> None:
+    """Drop the registered days held in memory: the next question reloads them."""
+    _Registered.days, _Registered.years = None, frozenset()
+
+
+def extra_days() -> dict[date, bool]:
+    registered = _Registered
+    if registered.source is None:
+        return {}
+    stale = (registered.ttl is not None
+             and time.monotonic() - registered.loaded_at > registered.ttl)
+    if registered.days is None or stale:
+        registered.days = dict(registered.source())
+        registered.years = frozenset(day.year for day in registered.days)
+        registered.loaded_at = time.monotonic()
+    return registered.days
+
+
 @lru_cache(maxsize=64)
-def calendar_covers(year: int) -> bool:
-    """Whether the holiday calendar knows this year (else Monday–Friday is assumed)."""
+def package_covers(year: int) -> bool:
+    """Whether chinese-calendar's own table knows this year."""
     try:
         chinese_calendar.is_workday(date(year, 1, 1))
     except NotImplementedError:
         return False
     return True
+
+
+def calendar_covers(year: int) -> bool:
+    """Whether the holiday calendar knows this year (else Monday–Friday is assumed): the
+    package's table, or days registered for it."""
+    extra_days()
+    return year in _Registered.years or package_covers(year)
 
 
 @lru_cache(maxsize=8192)
@@ -34,9 +92,12 @@ def _known_working_day(day: date) -> bool:
 
 
 def is_working_day(day: date) -> bool:
-    if calendar_covers(day.year):
+    extra = extra_days()
+    if day in extra:
+        return extra[day]
+    if package_covers(day.year):
         return _known_working_day(day)
-    if day.year not in _warned_years:
+    if day.year not in _Registered.years and day.year not in _warned_years:
         _warned_years.add(day.year)
         log.warning(
             "chinese-calendar %s has no holidays for %d: counting Monday to Friday as working "

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from agencies.permissions import may_supervise
+from lib.spreadsheets import save_workbook
 from tasks.models import Plan
 from workflow.models import IndicatorValue, ProgressReport, ReportingPeriod
 from workflow.obligations import LATE, NOT_DUE, NOT_STARTED, ON_TIME, OVERDUE, ledger
@@ -235,7 +236,7 @@ def bulletin_xlsx(period: ReportingPeriod, *, figures: dict | None = None) -> by
          i["value_period"], i["attribute"]] for i in figures["indicators"]])
     ws.column_dimensions["C"].width = 40
     out = io.BytesIO()
-    book.save(out)
+    save_workbook(book, out)  # every cell as data, never a formula
     return out.getvalue()
 
 

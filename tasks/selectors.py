@@ -207,3 +207,24 @@ def _indicators(plan: Plan) -> list[IndicatorItem]:
         else:
             head = item
     return items
+
+
+def tasks_needing_lead(plan: Plan) -> list[TaskItem]:
+    """The plan's tasks without a lead agency, in document order, with the agencies and groups
+    they already have (three queries whatever their number)."""
+    items = {task.pk: TaskItem(task) for task in
+             Task.objects.filter(plan=plan, needs_lead=True).select_related("section")
+             .order_by("order")}
+    links = TaskAgency.objects.filter(task__in=list(items)).select_related("agency")
+    for link in links:
+        item = items[link.task_id]
+        (item.lead if link.role == TaskAgency.Role.LEAD else item.supporting).append(link.agency)
+    for link in TaskGroup.objects.filter(task__in=list(items)).select_related("group"):
+        items[link.task_id].groups.append(link.group.name)
+    return list(items.values())
+
+
+def agency_names() -> list[str]:
+    """Every agency's name, for a name field's <datalist> (the office's autocomplete)."""
+    return list(Agency.objects.filter(active=True).order_by("name")
+                .values_list("name", flat=True))

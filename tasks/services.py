@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from agencies.models import (
@@ -30,7 +30,7 @@ from agencies.resolution import (
     own_level,
     place_names,
 )
-from agencies.services import agencies_create, aliases_remember
+from agencies.services import agencies_create, agencies_named, aliases_remember
 
 from .importers import PlanReading, read_plan_file
 from .importers.corrections import Correction, RowEdit, apply_edits, edited_names
@@ -170,6 +170,58 @@ def task_sync_needs_lead(*, task: Task) -> None:
     task.needs_lead = needs
 
 
+class TaskLinkError(Exception):
+    """A refused change of tasks' agencies, worded for the office."""
+
+
+def tasks_agencies_set(*, plan: Plan, task_ids: list[int], lead: list[str],
+                       supporting: list[str]) -> int:
+    """The office names the lead (and supporting) agencies of the selected tasks of a plan not
+    yet dispatched: the names resolve as the importer resolves them, the links are the ones the
+    importer and the admin write, and needs_lead follows (task_sync_needs_lead). An agency
+    already linked to a task as supporting becomes its lead; links already there stay. All or
+    nothing; returns the number of tasks changed."""
+    if plan.state != Plan.State.DRAFT:
+        raise TaskLinkError(_("The plan has been dispatched: change a task's agencies by "
+                              "reassigning it from the task's page."))
+    tasks = list(plan.tasks.filter(pk__in=task_ids).order_by("order"))
+    if not tasks:
+        raise TaskLinkError(_("Select at least one task."))
+    if not lead and not supporting:
+        raise TaskLinkError(_("Type a lead agency or a supporting agency."))
+    places, level = place_names(plan.issuer, plan.title), own_level(plan.issuer, plan.title)
+    lead_ids, unknown = agencies_named(lead, places=places, level=level)
+    supporting_ids, unknown_too = agencies_named(supporting, places=places, level=level)
+    if unknown or unknown_too:
+        names = "、".join(unknown + unknown_too)
+        raise TaskLinkError(_("No agency is known by these names: %(names)s. Choose them from "
+                              "the list as you type.") % {"names": names})
+    supporting_ids = [pk for pk in supporting_ids if pk not in lead_ids]
+    with transaction.atomic():
+        links = TaskAgency.objects.select_for_update().filter(task__in=tasks)
+        by_task: dict[int, dict[int, TaskAgency]] = {task.pk: {} for task in tasks}
+        for link in links:
+            by_task[link.task_id][link.agency_id] = link
+        new = []
+        for task in tasks:
+            linked = by_task[task.pk]
+            order = max((link.order for link in linked.values()), default=-1) + 1
+            for role, ids in ((TaskAgency.Role.LEAD, lead_ids),
+                              (TaskAgency.Role.SUPPORTING, supporting_ids)):
+                for agency_id in ids:
+                    link = linked.get(agency_id)
+                    if link is None:
+                        new.append(TaskAgency(task=task, agency_id=agency_id, role=role,
+                                              order=order))
+                        order += 1
+                    elif role == TaskAgency.Role.LEAD and link.role != role:
+                        TaskAgency.objects.filter(pk=link.pk).update(role=role)
+        TaskAgency.objects.bulk_create(new)
+        for task in tasks:
+            task_sync_needs_lead(task=task)
+    return len(tasks)
+
+
 # ---- preview ---------------------------------------------------------------------------------
 
 def plan_preview(*, data: bytes, source_name: str, title: str | None = None) -> dict:
@@ -305,12 +357,21 @@ def plan_import(*, data: bytes, source_name: str, title: str | None = None,
     resolved = resolve_plan(data=data, source_name=source_name, title=title, edits=edits)
     if resolved.existing:
         return ImportOutcome(resolved.existing, False, resolved)
-    with transaction.atomic():
-        plan = _write_plan(resolved, data, source_name, by)
-        if plan.office_agency_id is None and office_agency_id:
-            Plan.objects.filter(pk=plan.pk).update(office_agency_id=office_agency_id)
-            plan.office_agency_id = office_agency_id
-        plan_grant(plan)  # its office may read, correct and dispatch it
+    try:
+        with transaction.atomic():
+            plan = _write_plan(resolved, data, source_name, by)
+            if plan.office_agency_id is None and office_agency_id:
+                Plan.objects.filter(pk=plan.pk).update(office_agency_id=office_agency_id)
+                plan.office_agency_id = office_agency_id
+            plan_grant(plan)  # its office may read, correct and dispatch it
+    except IntegrityError:
+        # The same file confirmed twice at once (a double click, two tabs): the other import
+        # committed first and this one hit its unique rows. Nothing of this one was written.
+        existing = Plan.objects.filter(source_sha256=resolved.sha256).first()
+        if existing is None:
+            raise
+        log.info("%s was imported meanwhile as plan #%s", source_name, existing.pk)
+        return ImportOutcome(existing, False, resolved)
     log.info("imported %s as plan #%s", source_name, plan.pk)
     return ImportOutcome(plan, True, resolved)
 
@@ -517,11 +578,15 @@ def agency_links_merge(*, merged, kept) -> dict[str, int]:
     for model, key, counter in ((TaskAgency, "task_id", "task_links"),
                                 (IndicatorLead, "indicator_id", "indicator_leads")):
         for link in model.objects.filter(agency=merged):
-            if model.objects.filter(**{key: getattr(link, key)}, agency=kept).exists():
-                link.delete()
-            else:
+            mine = model.objects.filter(**{key: getattr(link, key)}, agency=kept).first()
+            if mine is None:
                 link.agency = kept
                 link.save(update_fields=["agency"])
                 moved[counter] += 1
+                continue
+            if model is TaskAgency and link.role == TaskAgency.Role.LEAD != mine.role:
+                # the merged record led the task, the kept one supported it: it leads now
+                TaskAgency.objects.filter(pk=mine.pk).update(role=TaskAgency.Role.LEAD)
+            link.delete()
     moved["plans_hosted"] = Plan.objects.filter(office_agency=merged).update(office_agency=kept)
     return moved

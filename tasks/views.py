@@ -17,7 +17,14 @@ from .importers import PlanImportError
 from .importers.corrections import RowEdit, assign_to_rows, names_typed, shown_names
 from .importers.reading import CONTEXT, GOAL, NO_NOTE, SAFEGUARDS
 from .models import Indicator, Plan, Target
-from .services import canonical_of, plan_import, preview_dict, resolve_plan
+from .services import (
+    TaskLinkError,
+    canonical_of,
+    plan_import,
+    preview_dict,
+    resolve_plan,
+    tasks_agencies_set,
+)
 from .uploads import (
     PendingUploadMissing,
     pending_upload_delete,
@@ -56,6 +63,34 @@ def plan_detail(request, pk: int):
         "detail": detail, "plan": plan, "can_supervise": supervise,
         "periods": list(plan.periods.all()),  # workflow's ReportingPeriod, by its relation
         "empty_groups": empty_groups, "show_state": plan.state != Plan.State.DRAFT,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_leads(request, pk: int):
+    """待明确牵头单位: the tasks without a lead, and the lead / supporting agencies set for the
+    selected ones at once. The plan's office only: 404 for whoever does not read the plan,
+    403 for a leader (who reads it but changes nothing)."""
+    plan = selectors.plan_for_user(request.user, pk, write=True)
+    if request.method == "POST":
+        try:
+            count = tasks_agencies_set(
+                plan=plan, task_ids=[int(k) for k in request.POST.getlist("task") if k.isdigit()],
+                lead=list(names_typed(request.POST.get("lead", "")[:500])),
+                supporting=list(names_typed(request.POST.get("supporting", "")[:2000])))
+        except TaskLinkError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, ngettext(
+                "Agencies set for %(count)d task.", "Agencies set for %(count)d tasks.", count)
+                % {"count": count})
+            if not plan.tasks.filter(needs_lead=True).exists():
+                return redirect("plans:detail", pk=plan.pk)
+        return redirect("plans:leads", pk=plan.pk)
+    return render(request, "tasks/plan_leads.html", {
+        "plan": plan, "items": selectors.tasks_needing_lead(plan),
+        "agency_names": selectors.agency_names(), "editable": plan.state == Plan.State.DRAFT,
     })
 
 
@@ -111,6 +146,8 @@ def plan_import_confirm(request):
         del request.session[PENDING_SESSION_KEY]
         existing = Plan.objects.filter(source_sha256=sha256).first()
         if existing:  # confirmed meanwhile, from another tab or by a colleague
+            messages.info(request, _("This file was already imported as “%(title)s”.")
+                          % {"title": existing.title})
             return redirect("plans:detail", pk=existing.pk)
         messages.error(request, _("The uploaded file %(name)s is gone: upload it again.")
                        % {"name": name})

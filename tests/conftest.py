@@ -28,6 +28,17 @@ def private_storage(settings, tmp_path):
     return location
 
 
+@pytest.fixture(autouse=True)
+def cache_of_its_own(settings):
+    """Each test counts its throttles afresh on the real cache (Redis with REDIS_URL) under a
+    key prefix of its own: cache.clear() would flush the Redis database the broker uses too."""
+    from uuid import uuid4
+
+    prefix = f"test-{uuid4().hex[:12]}"
+    settings.CACHES = {name: {**cache, "KEY_PREFIX": f"{prefix}-{name}"}
+                       for name, cache in settings.CACHES.items()}
+
+
 @pytest.fixture
 def english():
     """Tests about what was read, not how it is worded, pin the language (the UI is zh-hans)."""
@@ -80,3 +91,31 @@ def pytest_report_collectionfinish(config, start_path, items):
 
         return [f"duban: clock moved to {timezone.localtime():%Y-%m-%d %H:%M %Z}"]
     return []
+
+
+# ---- the working-day calendar ------------------------------------------------------------------
+# lib.workdays puts the office's 法定节假日 and 调休 days (workflow.CalendarDay) before the
+# package's table. Each test starts from none in memory: a test without the database sees no
+# registered day at all; a test with it reads them from its database once, at its start (so
+# the first page a test measures does not carry that query), and again only when the service
+# changes them (no reload on a timer, which a moved clock could trigger).
+
+@pytest.fixture(autouse=True)
+def working_day_calendar(request):
+    from lib import workdays
+    from workflow.calendar import calendar_days_load
+
+    source, ttl = workdays.extra_days_source()
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    transactional = (marker is not None and (marker.kwargs.get("transaction")
+                                             or (marker.args and marker.args[0]))) \
+        or bool(names & {"transactional_db", "live_server"})
+    if marker is not None or names & {"db", "transactional_db", "live_server"}:
+        request.getfixturevalue("transactional_db" if transactional else "db")
+        workdays.use_extra_days(calendar_days_load, ttl=None)
+        workdays.extra_days()
+    else:
+        workdays.use_extra_days(lambda: {}, ttl=None)
+    yield
+    workdays.use_extra_days(source, ttl=ttl)

@@ -88,10 +88,10 @@ def test_the_outbox_admin_shows_upcoming_reminders(clerk, time_machine):
     office = User.objects.create_user("office-clerk")
     staff_profile_save(user=office, agency=Agency.objects.get(name="市市场监管局(市知识产权局)"),
                        role="office_staff")
-    plan_dispatch(plan=plan, by=office)
     ReportingPeriod.objects.create(plan=plan, label="2026年11月", starts_on=date(2026, 11, 1),
                                    ends_on=date(2026, 11, 30),
                                    due_on=add_working_days(today, 3))
+    plan_dispatch(plan=plan, by=office)
     reporter = User.objects.create_user("nongye")
     staff_profile_save(user=reporter, agency=Agency.objects.get(name="市农业农村局"),
                        role="reporter")

@@ -386,7 +386,7 @@ def test_the_same_material_is_pulled_in_once(cast):
     assert report_of(cast).progress == once and once.count("工信局已完成商标培育。") == 1
     assert any("已在进展" in m for m in said(response))
     # what was typed with the refused pull is still in the form
-    assert "补充一句。" in response.context["form"]["progress"]
+    assert "补充一句。" in response.context["form_fields"]["progress"]
 
 
 def test_a_refused_figure_keeps_everything_typed(cast):
@@ -396,14 +396,14 @@ def test_a_refused_figure_keeps_everything_typed(cast):
                            next_steps="下一步丙", completion="completed",
                            **{f"indicator_{indicator.pk}": "六十二"})
     assert not ProgressReport.objects.exists() and not IndicatorValue.objects.exists()
-    form = response.context["form"]
+    form = response.context["form_fields"]
     assert (form["progress"], form["problems"], form["next_steps"], form["completion"]) == (
         "进展甲", "问题乙", "下一步丙", "completed")
     html = response.content.decode()
     assert "下一步丙</textarea>" in html and 'value="六十二"' in html
     # kept for the page it was refused on, once: the next visit shows what is saved
     again = client_for(cast.lead).get(task_url(cast))
-    assert again.context["form"]["progress"] == ""
+    assert again.context["form_fields"]["progress"] == ""
 
 
 def test_a_figure_sent_with_a_report_is_locked_until_it_is_returned(cast):

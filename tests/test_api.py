@@ -405,8 +405,8 @@ def test_dispatch(cast, api):
     url = f"/api/v1/plans/{cast.plan.pk}/dispatch/"
     assert api["leader"].post(url).status_code == 403
     assert api["lead"].post(url).status_code == 404
-    again = api["office"].post(url)  # already dispatched: refused with a message
-    assert again.status_code == 400 and again.json()["detail"]
+    again = api["office"].post(url)  # already dispatched: a conflict, said in words
+    assert again.status_code == 409 and "未重复派发" in again.json()["detail"]
 
     needing = _import("000", cast)  # its 12 tasks all lack a lead agency
     response = api["office"].post(f"/api/v1/plans/{needing.pk}/dispatch/")
@@ -415,8 +415,12 @@ def test_dispatch(cast, api):
     figures = api["office"].get(f"/api/v1/plans/{needing.pk}/figures/").json()
     assert (figures["dispatched"], figures["totals"]["due"], figures["task_total"]) == (
         False, 0, 12)  # a plan not yet dispatched owes nothing
-    ready = _import("003", cast)  # 6 tasks, each with its lead
+    ready = _import("003", cast)  # 6 tasks, each with its lead, and no reporting period yet
     response = api["office"].post(f"/api/v1/plans/{ready.pk}/dispatch/")
+    assert response.status_code == 400 and response.json()["detail"]  # as the plan page
+    assert not Assignment.objects.filter(task__plan=ready).exists()
+    response = api["office"].post(f"/api/v1/plans/{ready.pk}/dispatch/",
+                                  {"without_periods": True}, format="json")
     assert response.status_code == 200, response.content
     made = Assignment.objects.filter(task__plan=ready).count()
     assert response.json()["assignments"] == made >= 6

@@ -208,3 +208,17 @@ def test_another_periods_file_is_not_served(cast, client, generated):
     client.force_login(cast.office)
     response = client.get(reverse("supervision:bulletin", args=[other.pk, generated[0]]))
     assert response.status_code == 404
+
+
+def test_the_download_keeps_a_title_with_a_slash_whole(cast, client, generated):
+    """A plan title with "/" (关于A/B的方案) is not cut there: browsers read it as folders."""
+    from urllib.parse import unquote
+
+    from tasks.models import Plan
+
+    Plan.objects.filter(pk=cast.plan.pk).update(title="关于知识产权/商标的方案")
+    client.force_login(cast.office)
+    name = next(n for n in generated if n.endswith(".xlsx"))
+    disposition = unquote(client.get(_download_url(cast, name))["Content-Disposition"])
+    assert "督查通报-关于知识产权-商标的方案-" in disposition
+    assert "/" not in disposition.split("filename", 1)[1]

@@ -55,7 +55,9 @@ def captured():
 def subprocess_env(tmp_path, **extra) -> dict:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("PYTEST") and k not in ("DATABASE_URL", "REDIS_URL")}
+    # Production settings over plain HTTP on 127.0.0.1 (no TLS proxy): no redirect to https.
     env.update({"DEBUG": "0", "SECRET_KEY": "logging-test", "LOG_FORMAT": "json",
+                "SECURE_SSL_REDIRECT": "0",
                 "DUBAN_VAR_DIR": str(tmp_path / "var"), "PYTHONPATH": str(ROOT)})
     env.update(extra)
     return env

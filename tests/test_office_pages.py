@@ -65,12 +65,12 @@ class Cast:
         self._reporters = {self.agriculture.pk: self.reporter}
 
     def dispatch(self) -> "Cast":
-        services.plan_dispatch(plan=self.plan, by=self.clerk)
         today = timezone.localdate()
         self.period = ReportingPeriod.objects.create(
             plan=self.plan, label="2024Q1", starts_on=date(2024, 1, 1),
             ends_on=date(2024, 3, 31), due_on=today + timedelta(days=30),
         )
+        services.plan_dispatch(plan=self.plan, by=self.clerk)
         return self
 
     def lead_tasks(self, agency: Agency | None = None) -> list[Task]:
@@ -502,7 +502,8 @@ def test_dispatching_creates_the_assignments(cast):
     page = office.get(reverse("plans:detail", args=[plan.pk]))
     assert reverse("workflow:dispatch", args=[plan.pk]) in page.content.decode()
 
-    response = office.post(reverse("workflow:dispatch", args=[plan.pk]))
+    response = office.post(reverse("workflow:dispatch", args=[plan.pk]),
+                           {"without_periods": "1"})
 
     plan.refresh_from_db()
     assert plan.state == Plan.State.DISPATCHED
@@ -529,7 +530,8 @@ def test_dispatch_warns_of_agency_groups_without_members(cast):
     office = _client(cast.clerk)
     assert empty in office.get(reverse("plans:detail", args=[plan.pk])).context["empty_groups"]
 
-    response = office.post(reverse("workflow:dispatch", args=[plan.pk]))
+    response = office.post(reverse("workflow:dispatch", args=[plan.pk]),
+                           {"without_periods": "1"})
 
     page = office.get(response["Location"])
     assert [m.level_tag for m in page.context["messages"]] == ["success", "warning"]

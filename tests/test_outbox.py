@@ -508,3 +508,15 @@ def test_the_tasks_run_the_sweep_and_the_flush(stub_reminders):
     summary = sweep_reminders.apply(kwargs={"on_date": "2027-01-11"}).get()
     assert summary["messages"] == 1
     assert flush_outbox.apply().get()["sent"] == 1
+
+
+@pytest.mark.parametrize("template", ["instruction", "report_returned", "task_assigned"])
+def test_a_subject_is_plain_text_not_html_escaped(template):
+    """A subject is a header, not HTML: "&" and quotes stay as typed (issue 10); the HTML body
+    still escapes them."""
+    title = "关于“A&B”<规划>的'任务'"
+    subject, text, html = outbox.email_render(template, {
+        "task_title": title, "plan_title": "P", "agency_name": "某局", "by_name": "某人",
+        "link": "/x", "url": "/x", "text": "t", "reason": "r", "period_label": "第4季度"})
+    assert title in subject and "&amp;" not in subject and "&#x27;" not in subject
+    assert "&lt;规划&gt;" in html

@@ -15,7 +15,7 @@ from tasks.models import Plan
 
 from . import visibility
 from .errors import WorkflowError
-from .merging import agencies_merge
+from .merging import agencies_merge, merge_summary
 from .models import (
     Assignment,
     Attachment,
@@ -138,10 +138,9 @@ class AgencyMatchSuggestionAdmin(SuggestionBaseAdmin):
                        .select_related("agency", "candidate"))
         for suggestion in pending:
             moved = agencies_merge(suggestion=suggestion)
-            said = "，".join(f"{name} {count}" for name, count in moved.items() if count)
             self.message_user(request, _("%(merged)s merged into %(kept)s: %(moved)s") % {
                 "merged": suggestion.agency.name, "kept": suggestion.candidate.name,
-                "moved": said or "—"}, messages.SUCCESS)
+                "moved": merge_summary(moved)}, messages.SUCCESS)
         self.message_user(request, ngettext(
             "%(count)d agency merged.", "%(count)d agencies merged.", len(pending)
         ) % {"count": len(pending)}, messages.SUCCESS)

@@ -9,6 +9,8 @@ class WorkflowConfig(AppConfig):
     def ready(self):
         from django.core import checks
 
+        from .calendar import calendar_register
         from .checks import check_calendar_coverage
 
         checks.register(check_calendar_coverage, "duban")
+        calendar_register()  # the office's 法定节假日 and 调休 days, before chinese-calendar's

@@ -9,6 +9,8 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
 from lib.files import safe_name, sniff
@@ -54,13 +56,41 @@ def attachment_add(*, owner, upload, by) -> Attachment:
         raise WorkflowError(_("You are not allowed to do this."))
     if owner.period.is_closed:  # a closed period's reports and material are read-only
         raise WorkflowError(_("This reporting period is closed."))
-    data = upload.read(settings.ATTACHMENT_MAX_BYTES + 1)
     name = safe_name(upload.name)
+    quota_check(link, name, 0)  # a full report refuses before the file is read
+    data = upload.read(settings.ATTACHMENT_MAX_BYTES + 1)
     ext = check(name, data)
-    attachment = Attachment(name=name, kind=ext, size=len(data), uploaded_by=by, **link)
-    attachment.file.save(f"{ext}.{ext}", ContentFile(data), save=False)
-    attachment.save()
+    with transaction.atomic():
+        # One upload at a time per report or contribution, so that two at once cannot both
+        # pass the quota.
+        type(owner).objects.select_for_update().filter(pk=owner.pk).exists()
+        quota_check(link, name, len(data))
+        attachment = Attachment(name=name, kind=ext, size=len(data), uploaded_by=by, **link)
+        attachment.file.save(f"{ext}.{ext}", ContentFile(data), save=False)
+        try:
+            attachment.save()
+        except Exception:
+            attachment.file.delete(save=False)
+            raise
     return attachment
+
+
+def quota_check(link: dict, name: str, size: int) -> None:
+    """At most ATTACHMENTS_PER_REPORT files and ATTACHMENTS_TOTAL_BYTES in all per report or
+    contribution; otherwise a WorkflowError naming the file and the limit."""
+    held = Attachment.objects.filter(**link).aggregate(count=Count("pk"), total=Sum("size"))
+    if held["count"] >= settings.ATTACHMENTS_PER_REPORT:
+        raise WorkflowError(_(
+            "%(name)s was not attached: there are already %(count)d attachments here, the "
+            "most allowed."
+        ) % {"name": name, "count": held["count"]})
+    total = (held["total"] or 0) + size
+    if total > settings.ATTACHMENTS_TOTAL_BYTES:
+        raise WorkflowError(_(
+            "%(name)s was not attached: the attachments here would come to %(total).1f MB, "
+            "more than the %(limit)d MB allowed in all."
+        ) % {"name": name, "total": total / (1024 * 1024),
+             "limit": settings.ATTACHMENTS_TOTAL_BYTES // (1024 * 1024)})
 
 
 def _same_agency(user, contribution) -> bool:

@@ -19,7 +19,8 @@ def check_calendar_coverage(app_configs=None, **kwargs):
         return []
     return [
         Warning(f"{titles.get(plan_id, plan_id)}: {calendar_warning(years)}",
-                hint="pip install --upgrade chinese-calendar (then pin it in requirements.txt)",
+                hint="enter the years on /calendar/, or pip install --upgrade chinese-calendar "
+                     "(then pin it in requirements.txt)",
                 obj=f"plan #{plan_id}", id=W010)
         for plan_id, years in sorted(gaps.items())
     ]

@@ -10,16 +10,45 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from guardian.models import GroupObjectPermission
 
 from agencies.models import Agency, AgencyMatchSuggestion
-from agencies.permissions import PREFIX, ROLE_GROUPS, group_for, staff_sync
+from agencies.permissions import PREFIX, ROLE_GROUPS, assignments_grant, group_for, staff_sync
 from agencies.services import agency_merge_references
+from tasks.models import TaskAgency
 from tasks.services import agency_links_merge
 
-from .models import Assignment, Contribution, IndicatorValue, ProgressReport
+from .models import Assignment, Attachment, Contribution, IndicatorValue, ProgressReport
 
 GROUP_KINDS = sorted({kind for kinds in ROLE_GROUPS.values() for kind in kinds})
+
+# What a merge moved, as the office reads it (the keys of agencies_merge's counts).
+MOVED_LABELS = {
+    "task_links": gettext_lazy("task links"),
+    "indicator_leads": gettext_lazy("indicator leads"),
+    "plans_hosted": gettext_lazy("plans whose office it hosts"),
+    "assignments": gettext_lazy("assignments"),
+    "assignments_ended": gettext_lazy("duplicate assignments ended"),
+    "reports": gettext_lazy("progress reports"),
+    "indicator_values": gettext_lazy("indicator values"),
+    "contributions": gettext_lazy("contributions"),
+    "permissions": gettext_lazy("object permissions"),
+    "leading_group_members": gettext_lazy("leading group members"),
+    "leading_groups": gettext_lazy("leading groups whose office it hosts"),
+    "staff": gettext_lazy("people"),
+    "contacts": gettext_lazy("contacts"),
+    "aliases": gettext_lazy("aliases"),
+    "children": gettext_lazy("subordinate units"),
+    "groups": gettext_lazy("agency groups"),
+}
+
+
+def merge_summary(moved: dict[str, int]) -> str:
+    """'assignments 3, progress reports 2, …' for the office: only what moved."""
+    said = "，".join(f"{MOVED_LABELS.get(name, name)} {count}"
+                    for name, count in moved.items() if count)
+    return said or "—"
 
 
 def agencies_merge(*, suggestion: AgencyMatchSuggestion) -> dict[str, int]:
@@ -39,12 +68,17 @@ def agencies_merge(*, suggestion: AgencyMatchSuggestion) -> dict[str, int]:
 
 def _workflow_merge(merged: Agency, kept: Agency) -> dict[str, int]:
     moved = {"assignments": 0, "assignments_ended": 0}
-    kept_live = set(Assignment.objects.filter(agency=kept, active=True)
-                    .values_list("task_id", flat=True))
+    kept_live = {a.task_id: a for a in Assignment.objects.filter(agency=kept, active=True)}
     for assignment in Assignment.objects.filter(agency=merged):
-        if assignment.active and assignment.task_id in kept_live:
+        mine = kept_live.get(assignment.task_id) if assignment.active else None
+        if mine is not None:
             # The kept agency already works on the task: one live assignment per task and
-            # agency, so this one ends (its history stays, under the kept agency).
+            # agency, so this one ends (its history stays, under the kept agency). A lead
+            # does not become a supporting agency by the merge: the kept one takes the lead.
+            if assignment.role == TaskAgency.Role.LEAD and mine.role != TaskAgency.Role.LEAD:
+                mine.role = TaskAgency.Role.LEAD
+                mine.save(update_fields=["role"])
+                assignments_grant([mine])  # report and sign-off on the task
             assignment.active = False
             assignment.ended_at = timezone.now()
             assignment.end_reason = "merged"
@@ -54,13 +88,28 @@ def _workflow_merge(merged: Agency, kept: Agency) -> dict[str, int]:
         moved["assignments"] += 1
     moved["reports"] = ProgressReport.objects.filter(agency=merged).update(agency=kept)
     moved["indicator_values"] = IndicatorValue.objects.filter(agency=merged).update(agency=kept)
-    taken = set(Contribution.objects.filter(agency=kept).values_list("task_id", "period_id"))
-    clashing = [c.pk for c in Contribution.objects.filter(agency=merged)
-                if (c.task_id, c.period_id) in taken]
-    # Material both records submitted for one task and period: the kept agency's stands.
-    Contribution.objects.filter(pk__in=clashing).delete()
-    moved["contributions"] = Contribution.objects.filter(agency=merged).update(agency=kept)
+    moved["contributions"] = _contributions_merge(merged, kept)
     return moved
+
+
+def _contributions_merge(merged: Agency, kept: Agency) -> int:
+    """Material both records wrote for one task and period becomes one contribution: the kept
+    agency's text followed by the merged one's, with both one's attachments; nothing is lost."""
+    taken = {(c.task_id, c.period_id): c for c in Contribution.objects.filter(agency=kept)}
+    count = 0
+    for contribution in Contribution.objects.filter(agency=merged):
+        other = taken.get((contribution.task_id, contribution.period_id))
+        if other is None:
+            continue
+        other.text = "\n\n".join(t for t in (other.text.strip(), contribution.text.strip()) if t)
+        if other.submitted_at is None and contribution.submitted_at is not None:
+            other.submitted_at = contribution.submitted_at
+            other.submitted_by = contribution.submitted_by
+        other.save(update_fields=["text", "submitted_at", "submitted_by", "updated_at"])
+        Attachment.objects.filter(contribution=contribution).update(contribution=other)
+        contribution.delete()
+        count += 1
+    return count + Contribution.objects.filter(agency=merged).update(agency=kept)
 
 
 def _permissions_merge(merged: Agency, kept: Agency) -> int:

@@ -528,3 +528,34 @@ class Escalation(models.Model):
 
     def __str__(self):
         return f"{self.task} · {self.get_kind_display()} {self.level}"
+
+
+class CalendarDay(models.Model):
+    """A day of the working-day calendar entered by the office from the State Council's notice
+    (关于某年部分节假日安排的通知): a public holiday or a make-up working day. Registered into
+    lib.workdays (workflow.calendar), where it wins over the chinese-calendar package."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Public holiday (法定节假日)")
+        WORKDAY = "workday", _("Make-up working day (调休上班)")
+
+    day = models.DateField(_("day"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("holiday"), max_length=50, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    entered_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["day"]
+
+    def __str__(self):
+        return f"{self.day} {self.get_kind_display()}"
+
+    @property
+    def is_working_day(self) -> bool:
+        return self.kind == self.Kind.WORKDAY

@@ -6,13 +6,15 @@ permissions are not accepted: an admin clerk's model rights do not open other ag
 """
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
-from agencies.permissions import may_supervise
+from agencies.models import Agency, AgencyMatchSuggestion, StaffProfile
+from agencies.permissions import is_office, may_supervise
 from notifications.models import OutboxMessage
 from tasks.models import Plan, Task, TaskAgency
 from tasks.selectors import (  # noqa: F401  (one lookup per kind, used by the views here)
@@ -182,3 +184,71 @@ def assignment_for_user(user, pk: int, *, write: bool = False) -> Assignment:
     if write and not may_supervise(assignment.task.plan, user):
         raise PermissionDenied
     return assignment
+
+
+# ---- the people of agencies (the office's people pages) -----------------------------------------
+
+def agencies_of_office(user):
+    """The agencies an office manages the people of: those working on the plans it supervises
+    (named on a task or assigned), and the agency hosting the office itself."""
+    plans = plans_supervised_by(user).values("pk")
+    own = getattr(getattr(user, "profile", None), "agency_id", None)
+    return Agency.objects.filter(
+        Q(task_links__task__plan__in=plans) | Q(assignments__task__plan__in=plans) | Q(pk=own)
+    ).distinct()
+
+
+def agency_for_office(user, pk: int) -> Agency:
+    """The agency, or 404 when it is none of the office's (403 for anyone but the office)."""
+    if not is_office(user):
+        raise PermissionDenied
+    agency = agencies_of_office(user).filter(pk=pk).first()
+    if agency is None:
+        raise Http404
+    return agency
+
+
+def person_for_office(user, pk: int):
+    """A person with a profile at one of the office's agencies, or 404 (403: not the office)."""
+    if not is_office(user):
+        raise PermissionDenied
+    person = (User.objects.select_related("profile__agency")
+              .filter(pk=pk, profile__agency__in=agencies_of_office(user)).first())
+    if person is None:
+        raise Http404
+    return person
+
+
+def agency_people(agency: Agency):
+    """The agency's people, active first, by name (one query)."""
+    return (StaffProfile.objects.filter(agency=agency).select_related("user")
+            .order_by("-user__is_active", "role", "user__last_name", "user__username"))
+
+
+def agencies_without_people(plan: Plan):
+    """Agencies assigned on the plan with no active reporter or head at all: nobody there can
+    see, report or be reminded."""
+    staffed = StaffProfile.objects.filter(
+        role__in=[StaffProfile.Role.REPORTER, StaffProfile.Role.HEAD],
+        user__is_active=True).values("agency")
+    return (Agency.objects.filter(assignments__task__plan=plan, assignments__active=True)
+            .exclude(pk__in=staffed).distinct().order_by("name"))
+
+
+def suggestions_for_office(user):
+    """Pending near matches (可能重复的单位) where both agencies are the office's (two queries
+    with the page's counts, whatever their number)."""
+    mine = agencies_of_office(user).values("pk")
+    return (AgencyMatchSuggestion.objects
+            .filter(status=AgencyMatchSuggestion.Status.PENDING, agency__in=mine,
+                    candidate__in=mine)
+            .select_related("agency", "candidate").order_by("-score", "pk"))
+
+
+def suggestion_for_office(user, pk: int):
+    if not is_office(user):
+        raise PermissionDenied
+    suggestion = suggestions_for_office(user).filter(pk=pk).first()
+    if suggestion is None:
+        raise Http404
+    return suggestion

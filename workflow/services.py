@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django_fsm_log.models import StateLog
 
 from agencies import permissions
 from agencies.models import Agency, StaffProfile
+from agencies.people import profile_save
 from tasks.models import Plan, Task, TaskAgency
 
 from . import visibility
@@ -75,12 +76,9 @@ def _reason(text: str, what: str) -> str:
 # ---- accounts -------------------------------------------------------------------------------
 
 def staff_profile_save(*, user, agency: Agency, role: str) -> StaffProfile:
-    """Give a user their agency and role, and with them the agency's permissions."""
-    profile, _created = StaffProfile.objects.update_or_create(
-        user=user, defaults={"agency": agency, "role": role}
-    )
-    permissions.staff_sync(profile)
-    return profile
+    """Give a user their agency and role, and with them the agency's permissions (the office's
+    people pages call the same agencies.people.profile_save)."""
+    return profile_save(user=user, agency=agency, role=role)
 
 
 # ---- dispatch and assignments ---------------------------------------------------------------
@@ -91,8 +89,13 @@ class DispatchOutcome:
     empty_groups: list[str] = field(default_factory=list)
 
 
-def plan_dispatch(*, plan: Plan, by) -> DispatchOutcome:
-    """派发: one assignment per task and agency; groups expanded into their members."""
+def plan_dispatch(*, plan: Plan, by, without_periods: bool = False) -> DispatchOutcome:
+    """派发: one assignment per task and agency; groups expanded into their members.
+
+    Refused while a task needs a lead, and while the plan has no reporting period unless the
+    office says it dispatches without (without_periods): agencies would owe no report."""
+    if plan.state == Plan.State.DISPATCHED:
+        raise _already_dispatched(plan)
     needing = list(plan.tasks.filter(needs_lead=True).order_by("order"))
     if needing:
         listed = "; ".join(f"{t.source_ref or t.order} {t.content[:30]}" for t in needing)
@@ -100,8 +103,18 @@ def plan_dispatch(*, plan: Plan, by) -> DispatchOutcome:
             "count": len(needing), "tasks": listed,
         })
     _require(plan.dispatch, by)
+    if not without_periods and not ReportingPeriod.objects.filter(plan=plan).exists():
+        raise WorkflowError(_(
+            "The plan has no reporting period yet: set its reporting periods first, or tick "
+            "“Dispatch without reporting periods” (the agencies then owe no report until "
+            "periods are added)."))
     empty_groups: set[str] = set()
     with transaction.atomic():
+        # Two dispatches at once: the second waits here for the first to commit, then finds
+        # the plan dispatched, rather than creating every assignment a second time.
+        state = Plan.objects.select_for_update().values_list("state", flat=True).get(pk=plan.pk)
+        if state != plan.state:
+            raise _already_dispatched(plan)
         plan_reminder_defaults(plan)  # schedule, reminder policy, escalation tiers
         assignments = _assignments_for(plan, empty_groups)
         Assignment.objects.bulk_create(assignments)
@@ -111,8 +124,20 @@ def plan_dispatch(*, plan: Plan, by) -> DispatchOutcome:
             plan.dispatch(by=by)
             plan.save()
         except ConcurrentTransition:
-            raise _stale(plan) from None
+            raise _already_dispatched(plan) from None
     return DispatchOutcome(len(assignments), sorted(empty_groups))
+
+
+def _already_dispatched(plan: Plan) -> StaleObject:
+    latest = (StateLog.objects.for_(plan).filter(state=Plan.State.DISPATCHED)
+              .select_related("by").order_by("-timestamp").first())
+    if latest is None:
+        return StaleObject(_("This plan was changed meanwhile; reload the page."))
+    return StaleObject(_("This plan was already dispatched, by %(user)s at %(time)s; nothing "
+                         "was dispatched a second time.") % {
+        "user": latest.by or _("the system"),
+        "time": date_format(timezone.localtime(latest.timestamp), "SHORT_DATETIME_FORMAT"),
+    })
 
 
 def _assignments_for(plan: Plan, empty_groups: set[str]) -> list[Assignment]:
@@ -219,12 +244,31 @@ def report_save(*, task: Task, period: ReportingPeriod, by, data: dict) -> Progr
     for name in REPORT_FIELDS:
         if name in data:
             setattr(report, name, data[name])
+    first_save = report._state.adding
     try:
         with transaction.atomic():
             report.save()
     except ConcurrentTransition:
         raise _stale(report) from None
+    except IntegrityError:
+        if not first_save:
+            raise
+        # Two first saves at once: the other one's row took the one report per period.
+        raise _lost_first_save(task, period) from None
     return report
+
+
+def _lost_first_save(task: Task, period: ReportingPeriod) -> StaleObject:
+    winner = (ProgressReport.objects.filter(task=task, period=period)
+              .select_related("created_by").first())
+    who = (winner.created_by if winner and winner.created_by else None) or _("someone else")
+    when = date_format(timezone.localtime(winner.updated_at), "SHORT_DATETIME_FORMAT") \
+        if winner else ""
+    return StaleObject(_(
+        "Another save of this report won: %(user)s saved it first, at %(time)s. What you "
+        "typed was not saved; it is kept in the form below. Compare it with the saved report "
+        "and save again."
+    ) % {"user": who, "time": when})
 
 
 def report_submit(*, report: ProgressReport, by) -> ProgressReport:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agency, office
+from .views import agency, office, people, setup
 
 app_name = "workflow"
 
@@ -34,4 +34,15 @@ urlpatterns = [
     path("notifications/failed/", office.failed_emails, name="failed-emails"),
     path("plans/<int:pk>/contacts/", office.contacts_missing, name="contacts-missing"),
     path("periods/<int:pk>/close/", office.close_period, name="period-close"),
+    # setting a plan up (views/setup.py)
+    path("plans/<int:pk>/periods/", setup.plan_periods, name="plan-periods"),
+    path("calendar/", setup.working_calendar, name="calendar"),
+    path("agencies/duplicates/", setup.agency_suggestions, name="agency-suggestions"),
+    path("agencies/duplicates/<int:pk>/", setup.agency_suggestion_decide,
+         name="agency-suggestion-decide"),
+    # the people of agencies (views/people.py)
+    path("agencies/<int:pk>/people/", people.agency_people, name="agency-people"),
+    path("people/<int:pk>/reset/", people.person_reset, name="person-reset"),
+    path("people/<int:pk>/active/", people.person_active, name="person-active"),
+    path("people/import/", people.people_import_view, name="people-import"),
 ]

@@ -9,6 +9,9 @@
   document.documentElement.classList.add("charts-on");
   var colours = { red: "#c62828", yellow: "#f2b705", green: "#2e7d32", none: "#9aa3ad" };
   var charts = [];
+  // Tooltips drawn on the canvas: ECharts' HTML tooltips carry inline style attributes, which
+  // the Content-Security-Policy (style-src 'self') refuses.
+  var TOOLTIP = "richText";
 
   function chart(id, option) {
     var node = document.getElementById(id);
@@ -22,7 +25,7 @@
   if (lights.length) {
     chart("chart-lights", {
       animation: false,
-      tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
+      tooltip: { renderMode: TOOLTIP, trigger: "item", formatter: "{b}: {c} ({d}%)" },
       legend: { bottom: 0 },
       series: [{
         type: "pie", radius: ["35%", "65%"],
@@ -38,7 +41,7 @@
     var names = sections.map(function (s) { return s.name; }).reverse();
     chart("chart-sections", {
       animation: false,
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { renderMode: TOOLTIP, trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { bottom: 0 },
       grid: { left: 8, right: 24, top: 8, bottom: 40, containLabel: true },
       xAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies.permissions import may_supervise
+from lib.files import safe_name
 from workflow.visibility import bulletin_period_or_404
 
 from ..bulletins import bulletin_file, bulletin_generate, bulletin_versions
@@ -54,7 +55,9 @@ def bulletin_download(request, pk: int, name: str):
     if stored is None:
         raise Http404
     ext = name.rsplit(".", 1)[1]
-    filename = f"督查通报-{period.plan.title[:40]}-{period.label}-{name}"
+    # A title may hold "/" (关于A/B的方案): a browser would take what precedes it for folders.
+    title = period.plan.title[:40].replace("/", "-").replace("\\", "-")
+    filename = safe_name(f"督查通报-{title}-{period.label}-{name}")
     response = FileResponse(default_storage.open(stored, "rb"), as_attachment=True,
                             filename=filename, content_type=CONTENT_TYPES[ext])
     response["X-Content-Type-Options"] = "nosniff"

@@ -11,7 +11,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from agencies.permissions import is_office
 from tasks import selectors
+from workflow.calendar import calendar_missing_years
 
 from ..dashboard import office_dashboard, plan_dashboard
 
@@ -36,5 +38,8 @@ def plan(request, pk: int):
 @require_GET
 def office(request):
     _readable_plans(request.user)
-    context = office_dashboard(request.user, timezone.localdate(), sort=request.GET.get("sort"))
+    today = timezone.localdate()
+    context = office_dashboard(request.user, today, sort=request.GET.get("sort"))
+    # this year or the coming one unknown to the working-day calendar: the office enters it
+    context["calendar_missing"] = calendar_missing_years(today) if is_office(request.user) else []
     return render(request, "supervision/dashboard_office.html", context)

@@ -25,6 +25,7 @@ from openpyxl import Workbook
 
 from agencies.models import Agency
 from agencies.permissions import may_supervise
+from lib.spreadsheets import save_workbook
 from tasks import selectors
 from tasks.models import Plan, Task, TaskAgency
 from workflow.models import Assignment, Escalation, ReportingPeriod
@@ -147,7 +148,7 @@ def _tasks_xlsx(plan: Plan | None, periods, rows: list[dict]) -> HttpResponse:
     if len(periods) == 1:
         name += f"-{periods[0].pk}"
     response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    book.save(response)
+    save_workbook(book, response)  # every cell as data, never a formula
     return response
 
 

@@ -1,7 +1,7 @@
 """Reading plan files: sniff by content → lay out as a Document → one set of grammars (plan.py).
 
 read_plan_file picks the reader by the bytes, not only by the name, checks the file's limits
-before anything parses it, and returns a PlanReading; nothing here writes.
+(limits.py) before anything parses it, and returns a PlanReading; nothing here writes.
 """
 from __future__ import annotations
 
@@ -13,14 +13,12 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from . import limits, ooxml
 from .reading import PlanImportError, PlanReading
 
 __all__ = ["PlanImportError", "PlanReading", "read_plan_file", "SUPPORTED_EXTENSIONS"]
 
 SUPPORTED_EXTENSIONS = (".txt", ".text", ".xlsx", ".docx", ".html", ".htm", ".pdf")
-# A zip (.xlsx/.docx) that unpacks to more than this is refused before it is opened.
-MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
-MAX_ZIP_ENTRIES = 5000
 _OLD_OFFICE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc, .xls, .wps: OLE compound files
 
 
@@ -71,12 +69,7 @@ def _zip_kind(data: bytes, source_name: str, suffix: str) -> str:
             _("%(file)s: not a readable .%(kind)s file (the zip archive is truncated or "
               "corrupt)") % {"file": source_name, "kind": kind}
         ) from None
-    unpacked = sum(entry.file_size for entry in entries)
-    if len(entries) > MAX_ZIP_ENTRIES or unpacked > MAX_UNZIPPED_BYTES:
-        raise PlanImportError(
-            _("%(file)s: unpacks to %(size)s in %(count)d parts, more than a plan file holds; "
-              "it was not opened") % {
-                "file": source_name, "size": filesizeformat(unpacked), "count": len(entries)})
+    ooxml.check_entries(entries)
     names = {entry.filename for entry in entries}
     if any(n.startswith("xl/") for n in names):
         return "xlsx"
@@ -95,7 +88,55 @@ def read_plan_file(data: bytes, source_name: str) -> PlanReading:
             _("%(file)s is %(size)s; the largest plan file accepted is %(limit)s") % {
                 "file": source_name, "size": filesizeformat(len(data)),
                 "limit": filesizeformat(max_bytes())})
-    kind = sniff_format(data, source_name)
+    if not limits.limit("READ_ISOLATED"):
+        return _read_within_limits(data, source_name)
+    from lib.sandbox import LimitedRunFailed, run_limited
+
+    try:
+        return run_limited(
+            _read_within_limits, data, source_name,
+            cpu_seconds=limits.limit("READ_MAX_CPU_SECONDS"),
+            memory_bytes=limits.limit("READ_MAX_MEMORY_BYTES"),
+            wall_seconds=limits.limit("READ_MAX_SECONDS"))
+    except LimitedRunFailed as failed:
+        if failed.reason == "memory":
+            reason = _("reading it needed more than %(size)s of memory") % {
+                "size": filesizeformat(limits.limit("READ_MAX_MEMORY_BYTES"))}
+        elif failed.reason == "time":
+            reason = _("reading it took more than %(seconds)d seconds") % {
+                "seconds": limits.limit("READ_MAX_CPU_SECONDS")}
+        else:
+            reason = _("the reader stopped unexpectedly")
+        raise PlanImportError(_("%(file)s: %(reason)s; the file was not read") % {
+            "file": source_name, "reason": reason}) from None
+
+
+def _read_within_limits(data: bytes, source_name: str) -> PlanReading:
+    with limits.refusing(source_name):
+        kind = sniff_format(data, source_name)
+        if kind in ("xlsx", "docx"):
+            _check_zip_parts(data, source_name, kind)
+        return _read(data, source_name, kind)
+
+
+def _check_zip_parts(data: bytes, source_name: str, kind: str) -> None:
+    check = ooxml.check_xlsx if kind == "xlsx" else ooxml.check_docx
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            check(archive)
+    except ooxml.DeclaresDTD as exc:
+        raise PlanImportError(
+            _("%(file)s: its part %(part)s declares a DTD, which no .xlsx or .docx file does; "
+              "the file was not read") % {"file": source_name, "part": exc.part}) from None
+    except (zipfile.BadZipFile, ooxml.expat.ExpatError, NotImplementedError, EOFError,
+            OSError, RuntimeError) as exc:  # corrupt, truncated, encrypted or odd compression
+        raise PlanImportError(
+            _("%(file)s: not a readable .%(kind)s file (%(reason)s)") % {
+                "file": source_name, "kind": kind,
+                "reason": f"{type(exc).__name__}: {exc}"[:200]}) from None
+
+
+def _read(data: bytes, source_name: str, kind: str) -> PlanReading:
     if kind == "text":
         from .text import read_text
 

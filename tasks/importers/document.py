@@ -7,13 +7,14 @@ tables as Grids — so that one set of grammars (plan.py) reads every format the
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import vocabulary as words
 from .cells import CLOSE, OPEN, clean
 from .grid import Grid
-from .notes import ends_with_note
+from .notes import BracketScan, ends_with_note, parse_note
 from .reading import at_line
 
 # Numbering levels, outermost first. A plan may skip levels (一、 then 1、), never reorder them.
@@ -165,39 +166,138 @@ def blocks_from_lines(lines: list[str], first_line: int = 1, *,
     only when it stopped on a comma, a 、 or an open bracket (a page or column break), or when
     the line is a responsibility note cut off from its item. wrapped=False: each line is a
     paragraph already (a .docx paragraph, an HTML block) and only a cut-off note or an open
-    bracket joins it to the one above.
+    bracket joins it to the one above. Linear in the text: see _Paragraph.
     """
-    blocks: list[tuple[str, int]] = []
+    paragraphs: list[_Paragraph] = []
     gap = False  # a blank line since the last text
     for index, raw in enumerate(lines):
         line = clean(raw).strip("_")
         if is_furniture(line):
             gap = gap or not line or RULE_LINE.match(line) is not None
             continue
-        if blocks and _continues(blocks[-1][0], line, gap, wrapped):
-            blocks[-1] = (blocks[-1][0] + line, blocks[-1][1])
+        if paragraphs and _continues(paragraphs[-1], line, gap, wrapped):
+            paragraphs[-1].add(line)
         else:
-            blocks.append((line, index + first_line))
+            paragraphs.append(_Paragraph(line, index + first_line))
         gap = False
-    return [make_block(text, line) for text, line in blocks]
+    return [make_block(paragraph.text(), paragraph.line) for paragraph in paragraphs]
 
 
-def _continues(previous: str, line: str, gap: bool, wrapped: bool) -> bool:
-    if _opens_note(line) and not _heading_text(previous):
+class _Paragraph:
+    """A paragraph being joined from lines, and what _continues asks of it.
+
+    Asking those questions of the whole text at every line made joining quadratic (a 1 MB
+    paragraph took 88 s): a short paragraph is still asked them whole, a long one is answered
+    from what is kept as lines are added — bracket counts, the last top-level bracket, its
+    first and last characters. A long paragraph is never a title, a date or a document number
+    (each is a few dozen characters), and whether it is a bullet or a markdown heading is
+    decided by its first characters.
+    """
+
+    LONG = 1000  # characters: past this, the kept answers are used
+    EDGE = 64  # characters kept of each end
+
+    def __init__(self, line: str, number: int):
+        self.line = number
+        self.parts: list[str] = []
+        self.offsets: list[int] = []  # where each part starts in the text
+        self.length = 0
+        self.round = 0  # ( and （ less ) and ）: what _unbalanced counts
+        self.brackets = BracketScan()
+        self.newlines = 0
+        self.head = ""
+        self.tail = ""
+        self._joined: str | None = None
+        self.add(line)
+
+    def add(self, line: str) -> None:
+        self.parts.append(line)
+        self.offsets.append(self.length)
+        self.length += len(line)
+        self.round += sum(line.count(ch) for ch in OPEN[:2])
+        self.round -= sum(line.count(ch) for ch in CLOSE[:2])
+        self.brackets.feed(line)
+        self.newlines += line.count("\n")
+        if len(self.head) < self.EDGE:
+            self.head = (self.head + line)[:self.EDGE]
+        self.tail = (self.tail + line)[-self.EDGE:]
+        self._joined = None
+
+    def text(self) -> str:
+        if self._joined is None:
+            self._joined = "".join(self.parts)
+            self.parts, self.offsets = [self._joined], [0]
+        return self._joined
+
+    @property
+    def long(self) -> bool:
+        return self.length > self.LONG
+
+    def slice(self, start: int, end: int) -> str:
+        first = bisect_right(self.offsets, start) - 1
+        piece = "".join(self.parts[first:])
+        offset = self.offsets[first]
+        return piece[start - offset:end - offset]
+
+    def last_char(self) -> str:
+        return self.tail[-1]
+
+    def unbalanced(self) -> bool:
+        return self.round > 0 if self.long else _unbalanced(self.text())
+
+    def heading(self) -> bool:
+        if not self.long:
+            return _heading_text(self.text())
+        if self.newlines:
+            return False  # a markdown heading or bold line is one line
+        if self.head.startswith("**") and self.tail.endswith("**"):
+            return True
+        return MARKDOWN_HEADING.match(self.head) is not None
+
+    def bullet(self) -> bool:
+        if not self.long:
+            return BULLET.match(self.text()) is not None
+        return not self.newlines and BULLET.match(self.head) is not None
+
+    def short_form(self, pattern: re.Pattern) -> bool:
+        """DATE_LINE.match or DOC_NUMBER.fullmatch: a line of a few dozen characters."""
+        if self.long:
+            return False
+        match = pattern.match if pattern is DATE_LINE else pattern.fullmatch
+        return match(self.text()) is not None
+
+    def title_like(self) -> bool:
+        return not self.long and _title_like(self.text())
+
+    def ends_with_note(self) -> bool:
+        if not self.long:
+            return ends_with_note(self.text())
+        kept = self.tail.rstrip("。. ")
+        if not kept:
+            return ends_with_note(self.text())
+        stripped = self.length - (len(self.tail) - len(kept))
+        last = self.brackets.last
+        if last is None or last[1] != stripped:
+            return False
+        return parse_note(self.slice(last[0] + 1, last[1] - 1)) is not None
+
+
+def _continues(previous: _Paragraph, line: str, gap: bool, wrapped: bool) -> bool:
+    if _opens_note(line) and not previous.heading():
         return True
-    if _starts_block(line) or _heading_text(previous) or DATE_LINE.match(previous):
+    if _starts_block(line) or previous.heading() or previous.short_form(DATE_LINE):
         return False
     if not wrapped:
-        return _unbalanced(previous)
-    if words.DOC_NUMBER.fullmatch(previous) or BULLET.match(previous):
+        return previous.unbalanced()
+    if previous.short_form(words.DOC_NUMBER) or previous.bullet():
         return False
-    if _unbalanced(previous):
+    if previous.unbalanced():
         return True
     if gap:
-        return previous[-1] in OPEN_ENDING or previous[-1].isdigit()
-    if _title_like(previous) and not _title_like(line):
+        return previous.last_char() in OPEN_ENDING or previous.last_char().isdigit()
+    if previous.title_like() and not _title_like(line):
         return False  # a title, then the first line of the text under it
-    return previous[-1] not in TERMINAL and not ends_with_note(previous)
+    return previous.last_char() not in TERMINAL and not previous.ends_with_note()
 
 
 def _title_like(text: str) -> bool:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from . import limits
 from . import vocabulary as words
 from .cells import (
     clean,
@@ -84,12 +85,20 @@ class Grid:
 
 
 class GridBuilder:
-    """Places cells, and cells spanning rows and columns, the way HTML and Word lay them out."""
+    """Places cells, and cells spanning rows and columns, the way HTML and Word lay them out.
 
-    def __init__(self) -> None:
+    Every table of every format is laid out here, so the limits on a table (limits.py) are
+    checked here, before each cell is placed. counted=False: a re-layout of grids already built
+    (a PDF table continued over pages), whose area the file's total already holds.
+    """
+
+    def __init__(self, *, counted: bool = True) -> None:
         self._cells: dict[tuple[int, int], GridCell] = {}
+        self._budget = limits.TableBudget()
+        self._counted = counted
 
     def place(self, row: int, col: int, text: str, rowspan: int = 1, colspan: int = 1) -> None:
+        self._budget.place(row, col, text, rowspan, colspan)
         cell = GridCell(text, (row, col))
         for r in range(row, row + rowspan):
             for c in range(col, col + colspan):
@@ -97,6 +106,7 @@ class GridBuilder:
 
     def continue_down(self, row: int, col: int, colspan: int) -> None:
         """Word's vMerge="continue": these positions belong to the cell above."""
+        self._budget.place(row, col, "", 1, colspan)
         for c in range(col, col + colspan):
             above = self._cells.get((row - 1, c))
             if above is None:
@@ -114,6 +124,8 @@ class GridBuilder:
             return Grid([], row_lines)
         height = max(r for r, _ in self._cells) + 1
         width = max(c for _, c in self._cells) + 1
+        if self._counted:
+            limits.add_table_area(height * width)
         return Grid([
             [self._cells.get((r, c)) or GridCell("", (r, c)) for c in range(width)]
             for r in range(height)

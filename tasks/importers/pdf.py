@@ -13,14 +13,13 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
+from . import limits
 from .document import Document, TableBlock, blocks_from_lines, numbering
 from .grid import Grid, GridBuilder, skipped_warning, table_kind
 from .reading import PlanImportError
 
-MAX_PAGES = 300  # settings.PLAN_PDF_MAX_PAGES overrides it
 PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,4}[-—–\s]*$|^第\s*\d+\s*页")
 INDENT = 0.8  # of a character's height: more than this right of the margin is an indent
 SHORT_LINE = 1.5  # characters short of the right edge: the last line of a paragraph
@@ -33,7 +32,7 @@ def at_page(page: int) -> str:
 
 
 def max_pages() -> int:
-    return getattr(settings, "PLAN_PDF_MAX_PAGES", MAX_PAGES)
+    return limits.limit("PDF_MAX_PAGES")
 
 
 @dataclass
@@ -75,7 +74,7 @@ def pdf_document(data: bytes, source_name: str) -> Document:
                 % {"file": source_name, "pages": pages, "limit": max_pages()})
         try:
             layout = _layout(pdf)
-        except PlanImportError:
+        except (PlanImportError, limits.LimitExceeded):
             raise
         except Exception as exc:
             raise PlanImportError(_("%(file)s: not a readable PDF file (%(reason)s)") % {
@@ -91,7 +90,9 @@ def pdf_document(data: bytes, source_name: str) -> Document:
 def _layout(pdf) -> _Layout:
     layout = _Layout()
     for number, page in enumerate(pdf.pages, start=1):
+        # Page by page, so that a PDF of too much text stops being read at the page past it.
         layout.chars += len(page.chars)
+        limits.check_text(layout.chars, len(layout.items))
         tables = page.find_tables()
         boxes = [table.bbox for table in tables]
         for table in tables:
@@ -145,14 +146,17 @@ def _document(layout: _Layout, source_name: str) -> Document:
     margin, right = _margins(body)
     previous: _Line | None = None
     last_table: Grid | None = None
-    pending: list[str] = []
+    # Each pending line as its pieces, joined once at flush: adding to a string line by line
+    # copied the paragraph at every line (quadratic in a long paragraph).
+    pending: list[list[str]] = []
     pending_pages: list[int] = []
 
     def flush() -> None:
         if pending:
             first = len(lines) + 1
-            document.blocks.extend(blocks_from_lines(pending, first))
-            lines.extend(pending)
+            texts = ["".join(pieces) for pieces in pending]
+            document.blocks.extend(blocks_from_lines(texts, first))
+            lines.extend(texts)
             pages.extend(pending_pages)
             pending.clear()
             pending_pages.clear()
@@ -170,19 +174,19 @@ def _document(layout: _Layout, source_name: str) -> Document:
             else:
                 document.warnings.append(skipped_warning(item, at_page(_page)))
                 for row in range(item.height):
-                    pending.append(" ".join(t for t in item.texts(row) if t))
+                    pending.append([" ".join(t for t in item.texts(row) if t)])
                     pending_pages.append(_page)
-                    pending.append("")
+                    pending.append([])
                     pending_pages.append(_page)
             previous = None
             continue
         if previous is not None and not _same_paragraph(previous, item, margin, right):
-            pending.append("")
+            pending.append([])
             pending_pages.append(item.page)
         if pending and pending[-1] and previous is not None:
-            pending[-1] += item.text
+            pending[-1].append(item.text)
         else:
-            pending.append(item.text)
+            pending.append([item.text])
             pending_pages.append(item.page)
         previous = item
         last_table = None
@@ -237,7 +241,7 @@ def _repeats_header(last: Grid, grid: Grid) -> bool:
 
 
 def _append_rows(document: Document, last: Grid, grid: Grid) -> None:
-    builder = GridBuilder()
+    builder = GridBuilder(counted=False)  # both grids were counted when they were built
     _place(builder, last, 0)
     skip = 1 if _repeats_header(last, grid) else 0
     _place(builder, grid, last.height - skip, skip)

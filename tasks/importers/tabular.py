@@ -17,6 +17,7 @@ from datetime import date, datetime, time
 
 from django.utils.translation import gettext as _
 
+from . import limits
 from .cells import clean
 from .document import Document, TableBlock
 from .grid import Grid, GridBuilder, skipped_warning, table_kind
@@ -81,7 +82,7 @@ def _readable(source_name: str, kind: str) -> Iterator[None]:
     """Whatever a library raises on bad bytes becomes a PlanImportError naming the file."""
     try:
         yield
-    except PlanImportError:
+    except (PlanImportError, limits.LimitExceeded):
         raise
     except Exception as exc:  # zipfile, lxml, openpyxl and docx each raise their own kinds
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
@@ -218,10 +219,13 @@ def html_document(data: bytes, source_name: str) -> Document:
     from bs4 import BeautifulSoup
 
     builder = _Builder(source_name)
+    # Every tag becomes a node in memory: count them (an upper bound) before parsing.
+    limits.check(data.count(b"<"), "HTML_MAX_TAGS", lambda: _("the number of HTML tags"))
     with _readable(source_name, "html"):
         soup = BeautifulSoup(_decode_html(data, builder.document), "html.parser")
     tables = _HtmlTables(builder)
     _html_lines(soup, on_table=tables.read, lines=tables.lines)
+    limits.check_lines(tables.lines)
     tables.flush()
     return builder.build()
 

@@ -9,6 +9,7 @@ import codecs
 
 from django.utils.translation import gettext as _
 
+from . import limits
 from .document import Block, Document, TableBlock, blocks_from_lines
 from .reading import PlanImportError, PlanReading, at_line
 from .streams import flat_tables
@@ -40,6 +41,7 @@ def read_text(data: bytes, source_name: str) -> PlanReading:
     text = decode(data, source_name)
     if "\x00" in text:
         raise PlanImportError(_("%(file)s: a binary file, not text") % {"file": source_name})
+    limits.check_text(len(text), text.count("\n") + 1)  # before any list of lines is made
     return require_plan(read_document(text_document(text.splitlines(), source_name)))
 
 

@@ -35,15 +35,34 @@ def browser():
         browser.close()
 
 
+def csp_watch(context, violations: list) -> None:
+    """Chromium reports every Content-Security-Policy refusal in the console."""
+    def record(message):
+        if "Content Security Policy" in message.text:
+            violations.append(f"{message.location.get('url')}: {message.text}")
+
+    context.on("console", record)
+
+
 @pytest.fixture
-def login(browser, live_server):
-    """A logged-in page for a user (password 'pw', as tests/cast.py creates them, unless told)."""
+def csp_violations():
+    """Every CSP refusal in the test's browser contexts; none may happen (checked after)."""
+    violations = []
+    yield violations
+    assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
+@pytest.fixture
+def login(browser, live_server, csp_violations):
+    """A logged-in page for a user (password 'pw', as tests/cast.py creates them, unless told).
+    A Content-Security-Policy violation on any of its pages fails the test."""
     contexts = []
 
     def open_as(username: str, password: str = "pw", **context_options):
         """context_options: Playwright's new_context arguments (a phone's viewport…)."""
         options = {"viewport": {"width": 1280, "height": 900}, **context_options}
         context = browser.new_context(locale="zh-CN", **options)
+        csp_watch(context, csp_violations)
         contexts.append(context)
         page = context.new_page()
         page.goto(f"{live_server.url}/accounts/login/")

@@ -53,6 +53,12 @@ def test_office_follows_the_red_count_to_the_list_and_sends_an_urge(login, live_
     red = int(office.inner_text("#light-red"))
     assert red == owed - 1  # all owed reports are overdue but the verified one
     assert office.inner_text("#light-green") == "1"
+    # The charts drew under the Content-Security-Policy (local ECharts, no inline script),
+    # and a tooltip (drawn on the canvas, not as HTML with inline styles) shows on hover.
+    for chart in ("#chart-lights", "#chart-sections"):
+        office.wait_for_selector(f"{chart} canvas", state="attached", timeout=10_000)
+    assert "charts-on" in office.eval_on_selector("html", "e => e.className")
+    office.hover("#chart-lights canvas", position={"x": 150, "y": 120})
     shoot(office, "office-02-plan-dashboard")
 
     office.click("#light-red")  # the red total opens the overdue list, every open period

@@ -32,6 +32,14 @@ def test_the_office_imports_and_dispatches_seed_001(login, live_server, shoot):
     plan = Plan.objects.get()
     assert office.url.endswith(f"/plans/{plan.pk}/")
     assert plan.tasks.count() == 43
+    # no periods yet: the plan page offers them (quarterly, due 5 working days after)
+    office.click("#plan-periods-link")
+    office.wait_for_load_state()
+    office.select_option("select[name=frequency]", "quarterly")
+    office.click("#periods-form button[type=submit]")
+    office.wait_for_load_state()
+    # seed 001 runs 2022-07-01 – 2025-06-30: twelve quarters
+    assert plan.periods.count() == 12
     office.click("#dispatch-form button")
     office.wait_for_load_state()
     plan.refresh_from_db()

@@ -100,31 +100,6 @@ def _report_data(post, suffix: str = "") -> dict:
     return data
 
 
-def _unsaved_key(task: Task, period: ReportingPeriod) -> str:
-    return f"unsaved-report:{task.pk}:{period.pk}"
-
-
-def _unsaved_keep(request, task: Task, period: ReportingPeriod) -> None:
-    """A refused report form: what was typed waits in the session for the page it returns
-    to, so that one wrong figure does not wipe the progress, problems and next steps."""
-    request.session[_unsaved_key(task, period)] = {
-        name: value for name, value in request.POST.items()
-        if name in REPORT_FIELDS or name.startswith("indicator_")}
-
-
-def _unsaved_pop(request, task: Task, period: ReportingPeriod | None) -> dict:
-    if period is None:
-        return {}
-    return request.session.pop(_unsaved_key(task, period), None) or {}
-
-
-def _report_form_fields(report: ProgressReport | None, unsaved: dict) -> dict:
-    """The report form's values: what was typed and refused, else the saved report."""
-    fields = {name: getattr(report, name, "") or "" for name in REPORT_FIELDS}
-    fields["completion"] = fields["completion"] or ProgressReport.Completion.IN_PROGRESS
-    return fields | {name: unsaved[name] for name in REPORT_FIELDS if name in unsaved}
-
-
 def _has_content(data: dict) -> bool:
     return any(data.get(name) for name in ("progress", "problems", "next_steps")) or (
         data.get("completion", ProgressReport.Completion.IN_PROGRESS)
@@ -354,9 +329,15 @@ def task_detail(request, pk: int):
             user, IndicatorValue.objects.filter(period=period, indicator__in=ids)
         ).select_related("entered_by", "agency")}
         sent = services.indicators_sent(period=period, indicator_ids=ids)
-    unsaved = _unsaved_pop(request, task, period) if editable else {}
+    kept = _kept_typed(request, task, period) if editable else None
+    posted = kept["indicators"] if kept else {}
     indicators = [{"indicator": i, "value": values.get(i.pk), "locked": i.pk in sent,
-                   "posted": unsaved.get(f"indicator_{i.pk}")} for i in page["indicators"]]
+                   "posted": posted.get(str(i.pk))} for i in page["indicators"]]
+    # The report form shows the saved report, or what was typed before a refusal.
+    form_fields = {name: getattr(report, name) if report else "" for name in REPORT_FIELDS}
+    if kept:
+        form_fields.update(kept["fields"])
+    form_fields["completion"] = form_fields["completion"] or ProgressReport.Completion.IN_PROGRESS
 
     profile = _profile(user)
     agency_id = profile.agency_id if profile is not None else None
@@ -377,7 +358,6 @@ def task_detail(request, pk: int):
         "period": period,
         "period_open": period_open,
         "report": report,
-        "form": _report_form_fields(report, unsaved),
         "indicators": indicators,
         "contributions": contributions,
         "own_contribution": own_contribution,
@@ -392,6 +372,8 @@ def task_detail(request, pk: int):
         "contributed": [item for item in status if _has_contributed(item)],
         "not_contributed": [item for item in status if not _has_contributed(item)],
         "completion_choices": ProgressReport.Completion.choices,
+        "form_fields": form_fields,
+        "kept": kept is not None,
     })
 
 
@@ -416,7 +398,7 @@ def report_save(request, pk: int):
                                              value=value)
     except WorkflowError as exc:
         refused(request, exc)
-        _unsaved_keep(request, task, period)
+        _keep_typed(request, task, period)
         return redirect(_task_url(task.pk, period, "report"))
     if pull is not None:
         messages.success(request, _("The material was inserted into the progress; the draft "
@@ -433,6 +415,30 @@ def report_save(request, pk: int):
     else:
         messages.success(request, _submitted_message(report))
     return redirect(_task_url(task.pk, period, "report"))
+
+
+# What the lead typed into a report form that was refused (another save won the race, a wrong
+# figure…): kept in the session for the next showing of the form, so that nothing typed is lost.
+KEPT_SESSION_KEY = "report_form_kept"
+
+
+def _keep_typed(request, task: Task, period: ReportingPeriod) -> None:
+    post = request.POST
+    request.session[KEPT_SESSION_KEY] = {
+        "task": task.pk, "period": period.pk,
+        "fields": {name: post[name] for name in REPORT_FIELDS if name in post},
+        "indicators": {key.removeprefix("indicator_"): value for key, value in post.items()
+                       if key.startswith("indicator_")},
+    }
+
+
+def _kept_typed(request, task: Task, period: ReportingPeriod | None) -> dict | None:
+    """The form as typed before a refusal, once, for this task and period only."""
+    kept = request.session.get(KEPT_SESSION_KEY)
+    if not kept or period is None or (kept["task"], kept["period"]) != (task.pk, period.pk):
+        return None
+    del request.session[KEPT_SESSION_KEY]
+    return kept
 
 
 def _with_contribution(user, task, period, pk: int, progress: str | None) -> str:

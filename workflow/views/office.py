@@ -214,10 +214,13 @@ def reassign(request, pk: int):
 @login_required
 @require_POST
 def dispatch(request, pk: int):
-    """派发: refused while tasks need a lead (the message lists them)."""
+    """派发: refused while tasks need a lead (the message lists them), and without reporting
+    periods unless the office ticked "dispatch without reporting periods"."""
     plan = selectors.plan_for_user(request.user, pk, write=True)
     try:
-        outcome = services.plan_dispatch(plan=plan, by=request.user)
+        outcome = services.plan_dispatch(
+            plan=plan, by=request.user,
+            without_periods=request.POST.get("without_periods") == "1")
     except WorkflowError as exc:
         refused(request, exc)
     else:
@@ -332,10 +335,12 @@ def failed_emails(request):
 @login_required
 @require_GET
 def contacts_missing(request, pk: int):
-    """The plan's reporters and agency heads without an email: reminders cannot reach them."""
+    """The plan's reporters and agency heads without an email, and the assigned agencies with
+    nobody registered at all: reminders cannot reach either."""
     plan = selectors.plan_for_user(request.user, pk, write=True)
     return render(request, "workflow/office_contacts_missing.html", {
         "plan": plan, "users": list(selectors.contacts_missing(plan)),
+        "unstaffed": list(selectors.agencies_without_people(plan)),
     })
 
 
