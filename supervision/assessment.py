@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from tasks.models import IndicatorLead, Target
 from workflow.models import Escalation, IndicatorValue
 from workflow.obligations import LATE, ON_TIME, OVERDUE, ledger
+from workflow.visibility import indicator_values_sent
 
 from .models import AssessmentWeights
 
@@ -200,8 +201,8 @@ def period_facts(plan_ids, on_date: date | None = None, agency_id: int | None = 
         "indicator_id", "agency_id", "indicator__baseline_value", "indicator__target__value",
         "indicator__target__comparator"))
     values = defaultdict(list)
-    for indicator_id, period_id, value in IndicatorValue.objects.filter(
-            indicator_id__in={row[0] for row in indicator_leads}).values_list(
+    for indicator_id, period_id, value in indicator_values_sent(IndicatorValue.objects.filter(
+            indicator_id__in={row[0] for row in indicator_leads})).values_list(
             "indicator_id", "period_id", "value"):
         values[indicator_id].append((period_id, value))
     for indicator_id, agency, baseline, target, comparator in indicator_leads:

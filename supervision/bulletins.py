@@ -29,6 +29,7 @@ from lib.spreadsheets import save_workbook
 from tasks.models import Plan
 from workflow.models import IndicatorValue, ProgressReport, ReportingPeriod
 from workflow.obligations import LATE, NOT_DUE, NOT_STARTED, ON_TIME, OVERDUE, ledger
+from workflow.visibility import indicator_values_sent
 
 State = ProgressReport.State
 EXTENSIONS = ("xlsx", "docx")
@@ -147,7 +148,7 @@ def bulletin_figures(period: ReportingPeriod, *, on_date: date | None = None) ->
 def _indicator_rows(plan: Plan, period: ReportingPeriod) -> list[dict]:
     """Each indicator of the plan with its latest value up to this period."""
     latest = {}
-    values = (IndicatorValue.objects
+    values = (indicator_values_sent(IndicatorValue.objects)
               .filter(indicator__plan=plan, period__starts_on__lte=period.starts_on)
               .select_related("period").order_by("period__starts_on"))
     for value in values:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from tasks.models import Indicator, Plan, Target, Task
 from workflow.models import IndicatorValue, ProgressReport
 from workflow.obligations import GREEN, LIGHTS, NO_LIGHT, RED, YELLOW
+from workflow.visibility import indicator_values_sent
 
 State = ProgressReport.State
 
@@ -78,7 +79,7 @@ def plan_indicators(plan: Plan, on_date: date) -> dict:
     verified = set(ProgressReport.objects.filter(task__plan=plan, state=State.VERIFIED)
                    .values_list("task_id", "period_id"))
     values = defaultdict(list)
-    for value in (IndicatorValue.objects.filter(indicator__plan=plan)
+    for value in (indicator_values_sent(IndicatorValue.objects.filter(indicator__plan=plan))
                   .select_related("period").order_by("period__starts_on", "pk")):
         values[value.indicator_id].append(value)
     elapsed = term_elapsed_pct(plan.period_start, plan.period_end, on_date)

@@ -2,11 +2,15 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from agencies.admin import OfficeScopedAdmin, OfficeScopedInline
+from agencies.models import Agency
+from agencies.permissions import profile_of
+
 from .models import Indicator, IndicatorLead, Section, Target, Task, TaskAgency, TaskGroup
 from .services import task_sync_needs_lead
 
 
-class SectionInline(admin.TabularInline):
+class SectionInline(OfficeScopedInline, admin.TabularInline):
     model = Section
     extra = 0
     fields = ["order", "number", "title", "parent"]
@@ -22,9 +26,26 @@ class SectionInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(OfficeScopedAdmin):
     """Registered by workflow.admin, which adds the reporting schedule, the reminder policy,
-    the escalation tiers and the action generating periods."""
+    the escalation tiers and the action generating periods. An office sees its own plans;
+    plans come from the import page (which grants the office), so only a superuser adds one
+    here, and an office cannot hand its plan to another office."""
+
+    plan_path = "pk"
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a plan deletes its reports and their history: a superuser's decision.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "office_agency" and not request.user.is_superuser:
+            profile = profile_of(request.user)
+            kwargs["queryset"] = Agency.objects.filter(pk=profile.agency_id if profile else None)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     list_display = ["title", "doc_number", "issued_on", "state", "task_count", "needing_lead"]
     list_filter = ["state", "issued_on"]
@@ -50,28 +71,30 @@ class PlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(OfficeScopedAdmin):
+    plan_path = "plan"
     list_display = ["__str__", "plan", "parent", "order"]
     list_filter = ["plan"]
     search_fields = ["title", "plan__title"]
     raw_id_fields = ["parent"]
 
 
-class TaskAgencyInline(admin.TabularInline):
+class TaskAgencyInline(OfficeScopedInline, admin.TabularInline):
     model = TaskAgency
     extra = 0
     fields = ["role", "order", "agency"]
     autocomplete_fields = ["agency"]
 
 
-class TaskGroupInline(admin.TabularInline):
+class TaskGroupInline(OfficeScopedInline, admin.TabularInline):
     model = TaskGroup
     extra = 0
     autocomplete_fields = ["group"]
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(OfficeScopedAdmin):
+    plan_path = "plan"
     list_display = ["short_content", "plan", "section", "leads", "needs_lead", "deadline_on"]
     list_filter = ["plan", "needs_lead", "agency_links__role"]
     search_fields = ["content", "agencies__name"]
@@ -98,19 +121,21 @@ class TaskAdmin(admin.ModelAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(OfficeScopedAdmin):
+    plan_path = "plan"
     list_display = ["__str__", "plan", "value", "comparator", "kind"]
     list_filter = ["plan", "kind"]
 
 
-class IndicatorLeadInline(admin.TabularInline):
+class IndicatorLeadInline(OfficeScopedInline, admin.TabularInline):
     model = IndicatorLead
     extra = 0
     autocomplete_fields = ["agency"]
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(OfficeScopedAdmin):
+    plan_path = "plan"
     list_display = ["seq", "name", "category", "unit", "baseline_value", "target", "attribute",
                     "plan"]
     list_filter = ["plan", "attribute", "category"]

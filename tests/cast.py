@@ -12,9 +12,12 @@ from datetime import date, datetime, time, timedelta
 
 import time_machine
 from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
+from guardian.models import GroupObjectPermission
 
-from agencies.models import Agency, StaffProfile
+from agencies.models import Agency, LeadingGroup, StaffProfile
+from agencies.permissions import plan_grant
 from tasks.importers.reading import at_line
 from tasks.models import Plan, Task
 from tasks.services import plan_import
@@ -87,3 +90,43 @@ def _build_cast(requires_signoff: bool, due_on: date) -> Cast:
     plan_dispatch(plan=plan, by=office)
     cast.plan.refresh_from_db()
     return cast
+
+
+SECOND_OFFICE = "第二领导小组办公室"
+
+
+@dataclass
+class SecondOffice:
+    """Another plan (seed 001 again, one byte apart) under another office: its staff and
+    director must see nothing of the first plan."""
+
+    plan: Plan
+    period: ReportingPeriod
+    task: Task
+    office: User
+    director: User
+
+
+def build_second_office() -> SecondOffice:
+    plan = plan_import(data=seed_bytes("001") + b"\n", source_name="second-plan.txt").plan
+    host, _ = Agency.objects.get_or_create(name=SECOND_OFFICE)
+    Plan.objects.filter(pk=plan.pk).update(office_agency=host, title="第二个规划")
+    LeadingGroup.objects.filter(plan=plan).update(office_agency=host)
+    plan.refresh_from_db()
+    # The import granted the plan to the office its text names (the first plan's office):
+    # take that back and grant it to the second office instead.
+    GroupObjectPermission.objects.filter(
+        content_type=ContentType.objects.get_for_model(Plan), object_pk=str(plan.pk)).delete()
+    plan_grant(plan)
+    period = ReportingPeriod.objects.create(
+        plan=plan, label="第4季度", starts_on=date(2026, 10, 1), ends_on=date(2026, 12, 31),
+        due_on=date(2099, 1, 10),
+    )
+    office = person("office2", SECOND_OFFICE, Role.OFFICE_STAFF)
+    second = SecondOffice(
+        plan=plan, period=period, task=Task.objects.get(plan=plan, source_ref=at_line(253)),
+        office=office, director=person("director2", SECOND_OFFICE, Role.OFFICE_DIRECTOR),
+    )
+    plan_dispatch(plan=plan, by=office)
+    second.plan.refresh_from_db()
+    return second

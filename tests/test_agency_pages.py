@@ -240,6 +240,10 @@ def test_report_save_stores_indicator_values_with_the_report(cast):
     save_report(client_for(cast.lead), cast, **{f"indicator_{indicator.pk}": "12.5"})
     value = IndicatorValue.objects.get(indicator=indicator, period=cast.period)
     assert (str(value.value.normalize()), value.entered_by) == ("12.5", cast.lead)
+    assert client_for(cast.lead).get(task_url(cast)).context["indicators"][0]["value"] == value
+    # The value travels with the report: the office reads it once the report is sent on.
+    assert client_for(cast.office).get(task_url(cast)).context["indicators"][0]["value"] is None
+    save_report(client_for(cast.lead), cast, action="submit")
     context = client_for(cast.office).get(task_url(cast)).context
     assert context["indicators"][0]["value"] == value
 
@@ -296,6 +300,10 @@ def test_attachment_upload_and_download(cast):
     assert (attachment.report, attachment.name, attachment.kind) == (report, "进展材料.pdf", "pdf")
     assert "进展材料.pdf" in said(response)[0]
     url = reverse("workflow:attachment", args=[attachment.pk])
+    # A draft's file stays with the lead agency, as the draft does (workflow.visibility).
+    for user in (cast.office, cast.supporting, cast.outsider):
+        assert client_for(user).get(url).status_code == 404
+    save_report(lead, cast, action="submit")
     for user in (cast.lead, cast.office):
         response = client_for(user).get(url)
         assert response.status_code == 200

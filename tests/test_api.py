@@ -232,6 +232,7 @@ def test_every_object_as_every_role(cast, api, client):
     ).exclude(tasks__assignments__agency=cast.supporting.profile.agency).first()
     value = services.indicator_value_set(indicator=indicator, period=cast.period, by=cast.lead,
                                          value=3)
+    _send_a_report_carrying(cast, indicator)  # a value is read with its report (visibility)
     assignment = cast.task.assignments.get(agency=cast.lead.profile.agency)
     agency = cast.lead.profile.agency_id
     o, r, L, h, s, x = ROLES  # office, leader, lead, head, supporting, outsider
@@ -364,8 +365,19 @@ def test_indicator_values_through_the_api(cast, api):
                               ).status_code == 400
     assert api["outsider"].post("/api/v1/indicator-values/", body, format="json"
                                 ).status_code == 404
-    assert ids(api["office"].get(f"/api/v1/indicator-values/?indicator={indicator.pk}")) == {
-        response.json()["id"]}
+    url = f"/api/v1/indicator-values/?indicator={indicator.pk}"
+    assert ids(api["office"].get(url)) == set()  # not before a report carries it
+    _send_a_report_carrying(cast, indicator)
+    assert ids(api["office"].get(url)) == {response.json()["id"]}
+
+
+def _send_a_report_carrying(cast, indicator):
+    """Submit the lead's report, for the cast's period, on a task linked to the indicator."""
+    task = indicator.tasks.filter(assignments__agency=cast.lead.profile.agency,
+                                  assignments__role="lead").first()
+    report = services.report_save(task=task, period=cast.period, by=cast.lead,
+                                  data={"progress": "进展。"})
+    services.report_submit(report=report, by=cast.lead)
 
 
 # ---- the office's other actions ----------------------------------------------------------------

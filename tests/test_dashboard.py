@@ -304,6 +304,12 @@ def test_the_indicator_shows_the_latest_verified_value(scene):
     IndicatorValue.objects.filter(period=cast.period).delete()
     board = plan_dashboard(cast.plan, OVERDUE_DAY)["indicators"]
     [row] = [r for r in board["rows"] if r["indicator"] == indicator]
+    assert row["value"] is None  # 9 belongs to no report sent on: not counted (visibility)
+
+    scene.a.indicators.add(indicator)
+    _report(scene.a, later, cast.lead)  # submitted: its period's value is now sent on
+    board = plan_dashboard(cast.plan, OVERDUE_DAY)["indicators"]
+    [row] = [r for r in board["rows"] if r["indicator"] == indicator]
     assert row["value"].value == Decimal("9") and not row["verified"]  # the latest, unverified
 
 
@@ -313,6 +319,7 @@ def test_a_shared_target_counts_once(scene):
     projects = Indicator.objects.get(plan=cast.plan, name="申报高价值核心专利项目数")
     assert awards.target_id == projects.target_id  # 42 (期间数), one cell for both
     agency = cast.lead.profile.agency
+    scene.a.indicators.add(awards, projects)  # a's report for the period is submitted
     IndicatorValue.objects.create(indicator=awards, period=cast.period, value=42, agency=agency)
     IndicatorValue.objects.create(indicator=projects, period=cast.period, value=10,
                                   agency=agency)

@@ -338,6 +338,7 @@ def _lead_an_indicator(cast):
     indicator.target, indicator.baseline_value = target, Decimal("4")
     indicator.save()
     IndicatorLead.objects.create(indicator=indicator, agency=cast.agency)
+    cast.on_time_task.indicators.add(indicator)  # its verified report carries the value
     IndicatorValue.objects.update_or_create(
         indicator=indicator, period=cast.period,
         defaults={"value": Decimal("12"), "agency": cast.agency})
@@ -348,6 +349,10 @@ def test_the_assessment_scores_each_agency_exactly(cast):
     facts, _ = period_facts([cast.plan.pk], AS_OF)
     mine = facts[(cast.agency.pk, cast.period.pk)]
     assert mine.attainment == [Fraction(1, 2)]
+    cast.on_time_task.indicators.clear()  # a value no sent report carries is not counted
+    assert period_facts([cast.plan.pk], AS_OF)[0][(cast.agency.pk, cast.period.pk)].attainment \
+        == []
+    cast.on_time_task.indicators.add(cast.plan.indicators.order_by("order").first())
     response = _client(cast.office).get(reverse("supervision:assessment", args=[cast.plan.pk]))
     assert response.status_code == 200
     row = next(r for r in response.context["rows"] if r["agency_id"] == cast.agency.pk)

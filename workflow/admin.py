@@ -5,13 +5,15 @@ from django.utils.translation import ngettext
 
 from agencies.admin import AgencyGroupAdmin as AgencyGroupBaseAdmin
 from agencies.admin import AgencyMatchSuggestionAdmin as SuggestionBaseAdmin
+from agencies.admin import OfficeScopedAdmin, OfficeScopedInline, SuperuserOnlyAdmin, office_plans
 from agencies.models import AgencyGroup, AgencyMatchSuggestion
 from lib.workdays import add_working_days, is_working_day
 from notifications.admin import OutboxMessageAdmin as OutboxBaseAdmin
-from notifications.models import OutboxMessage
+from notifications.models import Notification, OutboxItem, OutboxMessage, SweepRun
 from tasks.admin import PlanAdmin as PlanBaseAdmin
 from tasks.models import Plan
 
+from . import visibility
 from .errors import WorkflowError
 from .merging import agencies_merge, merge_summary
 from .models import (
@@ -51,14 +53,14 @@ class CalendarWarningMixin:
         return super().change_view(request, object_id, form_url, extra_context)
 
 
-class ReportingScheduleInline(admin.StackedInline):
+class ReportingScheduleInline(OfficeScopedInline, admin.StackedInline):
     model = ReportingSchedule
     extra = 0
     max_num = 1
     fields = ["frequency", "due_working_days", "note"]
 
 
-class ReminderPolicyInline(admin.StackedInline):
+class ReminderPolicyInline(OfficeScopedInline, admin.StackedInline):
     model = ReminderPolicy
     extra = 0
     max_num = 1
@@ -66,7 +68,7 @@ class ReminderPolicyInline(admin.StackedInline):
               "escalate_after_working_days"]
 
 
-class EscalationTierInline(admin.TabularInline):
+class EscalationTierInline(OfficeScopedInline, admin.TabularInline):
     model = EscalationTier
     extra = 0
     fields = ["order", "name", "after_working_days_overdue", "binding_after_working_days_overdue",
@@ -108,6 +110,8 @@ class AgencyGroupAdmin(AgencyGroupBaseAdmin):
     def assign_members(self, request, queryset):
         plans = Plan.objects.filter(state=Plan.State.DISPATCHED,
                                     tasks__group_links__group__in=queryset).distinct()
+        if not request.user.is_superuser:  # an office assigns in its own plans only
+            plans = plans.filter(pk__in=office_plans(request.user).values("pk"))
         created = 0
         for plan in plans:
             try:
@@ -123,7 +127,12 @@ class AgencyGroupAdmin(AgencyGroupBaseAdmin):
 class AgencyMatchSuggestionAdmin(SuggestionBaseAdmin):
     actions = ["confirm_merge", *SuggestionBaseAdmin.actions]
 
-    @admin.action(description=_("Same agency: merge the new one into the candidate"))
+    def has_merge_permission(self, request):
+        # A merge moves references in every plan, other offices' included.
+        return request.user.is_superuser
+
+    @admin.action(description=_("Same agency: merge the new one into the candidate"),
+                  permissions=["merge"])
     def confirm_merge(self, request, queryset):
         pending = list(queryset.filter(status=AgencyMatchSuggestion.Status.PENDING)
                        .select_related("agency", "candidate"))
@@ -151,17 +160,23 @@ def upcoming_reminders(start, days: int) -> list[dict]:
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(OutboxBaseAdmin):
+class OutboxMessageAdmin(SuperuserOnlyAdmin, OutboxBaseAdmin):
+    """Superuser-only: messages of every plan sit together (an office reads its agencies'
+    undelivered mail on its own page, /notifications/failed/)."""
+
     UPCOMING_DAYS = 5  # working days shown above the list
 
     def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            return super().changelist_view(request, extra_context)  # 403, nothing computed
         extra_context = {**(extra_context or {}), "upcoming": upcoming_reminders(
             timezone.localdate(), self.UPCOMING_DAYS)}
         return super().changelist_view(request, extra_context)
 
 
 @admin.register(ReportingSchedule)
-class ReportingScheduleAdmin(CalendarWarningMixin, admin.ModelAdmin):
+class ReportingScheduleAdmin(CalendarWarningMixin, OfficeScopedAdmin):
+    plan_path = "plan"
     list_display = ["plan", "frequency", "due_working_days"]
     list_select_related = ["plan"]
     raw_id_fields = ["plan"]
@@ -171,7 +186,8 @@ class ReportingScheduleAdmin(CalendarWarningMixin, admin.ModelAdmin):
 
 
 @admin.register(ReminderPolicy)
-class ReminderPolicyAdmin(admin.ModelAdmin):
+class ReminderPolicyAdmin(OfficeScopedAdmin):
+    plan_path = "plan"
     list_display = ["plan", "before_working_days", "remind_on_due", "overdue_every_working_days",
                     "escalate_after_working_days"]
     list_select_related = ["plan"]
@@ -179,8 +195,10 @@ class ReminderPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Escalation)
-class EscalationAdmin(admin.ModelAdmin):
+class EscalationAdmin(OfficeScopedAdmin):
     """Read-only: escalations come from the sweep and the office's 催办/督办."""
+
+    plan_path = "task__plan"
 
     list_display = ["task", "period", "kind", "level", "tier", "by", "created_at"]
     list_filter = ["kind", "level", "task__plan"]
@@ -195,15 +213,18 @@ class EscalationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReportingPeriod)
-class ReportingPeriodAdmin(admin.ModelAdmin):
+class ReportingPeriodAdmin(OfficeScopedAdmin):
+    plan_path = "plan"
     list_display = ["label", "plan", "starts_on", "ends_on", "due_on", "closed_at"]
     list_filter = ["plan"]
     search_fields = ["label", "plan__title"]
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(OfficeScopedAdmin):
     """Read-only: assignments come from dispatch and reassignment (workflow.services)."""
+
+    plan_path = "task__plan"
 
     list_display = ["task", "agency", "role", "active", "acknowledged_at", "created_at"]
     list_filter = ["role", "active", "task__plan"]
@@ -217,19 +238,27 @@ class AssignmentAdmin(admin.ModelAdmin):
         return False
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(OfficeScopedInline, admin.TabularInline):
     model = Attachment
     extra = 0
     fields = ["name", "kind", "size", "uploaded_by", "uploaded_at"]
     readonly_fields = fields
+
+    def visible(self, request, qs):
+        return visibility.attachments_visible_to(request.user, qs)
 
     def has_add_permission(self, request, obj=None):
         return False
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(admin.ModelAdmin):
+class ProgressReportAdmin(OfficeScopedAdmin):
     """Read-only: reports move only through their transitions (pages call the services)."""
+
+    plan_path = "task__plan"
+
+    def visible(self, request, qs):
+        return visibility.reports_visible_to(request.user, qs)
 
     list_display = ["task", "period", "agency", "state", "completion", "submitted_at", "late"]
     list_filter = ["state", "completion", "late", "period__plan"]
@@ -245,7 +274,12 @@ class ProgressReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contribution)
-class ContributionAdmin(admin.ModelAdmin):
+class ContributionAdmin(OfficeScopedAdmin):
+    plan_path = "task__plan"
+
+    def visible(self, request, qs):
+        return visibility.contributions_visible_to(request.user, qs)
+
     list_display = ["task", "period", "agency", "submitted_at"]
     list_filter = ["period__plan"]
     search_fields = ["task__content", "agency__name"]
@@ -256,7 +290,12 @@ class ContributionAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(admin.ModelAdmin):
+class IndicatorValueAdmin(OfficeScopedAdmin):
+    plan_path = "indicator__plan"
+
+    def visible(self, request, qs):
+        return visibility.indicator_values_visible_to(request.user, qs)
+
     list_display = ["indicator", "period", "value", "agency", "entered_at"]
     list_filter = ["period__plan"]
     search_fields = ["indicator__name"]
@@ -264,10 +303,23 @@ class IndicatorValueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Instruction)
-class InstructionAdmin(admin.ModelAdmin):
+class InstructionAdmin(OfficeScopedAdmin):
+    plan_path = "task__plan"
+
+    def visible(self, request, qs):
+        return visibility.instructions_visible_to(request.user, qs)
+
     list_display = ["task", "author", "created_at"]
     search_fields = ["text", "task__content"]
     list_select_related = ["task", "author"]
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# The in-app notices, the outbox's items and the sweep's runs (notifications imports no other
+# app, so their admins are made superuser-only here, like the outbox above).
+for _model in (Notification, OutboxItem, SweepRun):
+    _base = type(admin.site._registry[_model])
+    admin.site.unregister(_model)
+    admin.site.register(_model, type(_base.__name__, (SuperuserOnlyAdmin, _base), {}))

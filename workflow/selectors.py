@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django_fsm_log.models import StateLog
@@ -26,18 +26,15 @@ from tasks.selectors import (  # noqa: F401  (one lookup per kind, used by the v
     tasks_visible_to,
 )
 
-from . import reminders
+from . import reminders, visibility
 from .models import Assignment, Contribution, ProgressReport, ReportingPeriod
 from .recipients import agency_owner_key
 
 
 def report_for_user(user, pk: int, *, write: bool = False) -> ProgressReport:
-    """A report of a task the user sees, or 404; with write (verify, return), 403 unless the
-    user supervises its plan."""
-    report = (ProgressReport.objects.select_related("task__plan", "period", "agency")
-              .filter(pk=pk, task__in=tasks_visible_to(user).values("pk")).first())
-    if report is None:
-        raise Http404
+    """A report the user may read (workflow.visibility: a draft only by its lead agency), or
+    404; with write (verify, return), 403 unless the user supervises its plan."""
+    report = visibility.report_or_404(user, pk)
     if write and not may_supervise(report.task.plan, user):
         raise PermissionDenied
     return report
@@ -73,8 +70,10 @@ def review_queue(user):
             .order_by("submitted_at"))
 
 
-def task_page(task: Task) -> dict:
-    """Everything the task page shows, in a fixed number of queries."""
+def task_page(task: Task, user) -> dict:
+    """Everything the task page shows to the user, in a fixed number of queries. Reports are
+    all listed (their state is no secret); `visible_reports` says whose content the user reads.
+    Contributions, instructions and the timeline are only what the user may read."""
     links = TaskAgency.objects.filter(task=task).select_related("agency")
     return {
         "leads": [link.agency for link in links if link.role == TaskAgency.Role.LEAD],
@@ -83,23 +82,32 @@ def task_page(task: Task) -> dict:
                             .order_by("-active", "role", "agency__name")),
         "reports": list(task.reports.select_related("period", "agency")
                         .prefetch_related("attachments").order_by("-period__starts_on")),
-        "contributions": list(task.contributions.select_related("period", "agency")
+        "visible_reports": set(visibility.reports_visible_to(user, task.reports.all())
+                               .values_list("pk", flat=True)),
+        "contributions": list(visibility.contributions_visible_to(user, task.contributions.all())
+                              .select_related("period", "agency")
                               .prefetch_related("attachments")),
-        "indicators": list(task.indicators.select_related("target")
-                           .prefetch_related(Prefetch("values"))),
-        "instructions": list(task.instructions.select_related("author")),
-        "timeline": timeline(task),
+        "indicators": list(task.indicators.select_related("target")),
+        "instructions": list(visibility.instructions_visible_to(user, task.instructions.all())
+                             .select_related("author")),
+        "timeline": timeline(task, user),
     }
 
 
-def timeline(task: Task) -> list[dict]:
+def timeline(task: Task, user=None) -> list[dict]:
     """Transitions of the task and its reports, assignments, instructions and escalations
-    (催办, 督办, automatic tiers), oldest first."""
+    (催办, 督办, automatic tiers), oldest first. For a user: only what they may read — outside
+    the lead agency, a report's steps that reach or leave the office (not the sign-off steps
+    inside the agency), and the instructions they see."""
     report_ids = list(task.reports.values_list("pk", flat=True))
+    report_logs = StateLog.objects.filter(
+        content_type__model="progressreport", content_type__app_label="workflow",
+        object_id__in=report_ids)
+    if user is not None:
+        report_logs = visibility.report_steps_visible_to(user, task, report_logs)
     logs = (StateLog.objects.filter(
         Q(content_type__model="task", content_type__app_label="tasks", object_id=task.pk)
-        | Q(content_type__model="progressreport", content_type__app_label="workflow",
-            object_id__in=report_ids))
+        | Q(pk__in=report_logs.values("pk")))
         .select_related("by", "content_type"))
     entries = [{"at": log.timestamp, "kind": "transition", "log": log, "by": log.by,
                 "on_report": log.content_type.model == "progressreport"} for log in logs]
@@ -111,7 +119,10 @@ def timeline(task: Task) -> list[dict]:
         if assignment.acknowledged_at:
             entries.append({"at": assignment.acknowledged_at, "kind": "acknowledged",
                             "assignment": assignment})
-    for instruction in task.instructions.select_related("author"):
+    instructions = task.instructions.all()
+    if user is not None:
+        instructions = visibility.instructions_visible_to(user, instructions)
+    for instruction in instructions.select_related("author"):
         entries.append({"at": instruction.created_at, "kind": "instruction",
                         "instruction": instruction})
     for escalation in task.escalations.select_related("by", "period", "tier"):
@@ -121,10 +132,12 @@ def timeline(task: Task) -> list[dict]:
     return sorted(entries, key=lambda e: e["at"])
 
 
-def contributions_status(task: Task, period: ReportingPeriod) -> list[dict]:
-    """For the lead drafting its report: which supporting agencies have contributed."""
-    given = {c.agency_id: c for c in Contribution.objects.filter(task=task, period=period)
-             .prefetch_related("attachments")}
+def contributions_status(task: Task, period: ReportingPeriod, user) -> list[dict]:
+    """For the lead drafting its report: which supporting agencies have contributed (the
+    material it may read: submitted)."""
+    given = {c.agency_id: c for c in visibility.contributions_visible_to(
+        user, Contribution.objects.filter(task=task, period=period))
+        .prefetch_related("attachments")}
     supporting = (task.assignments.filter(active=True, role=TaskAgency.Role.SUPPORTING)
                   .select_related("agency").order_by("agency__name"))
     return [{"agency": a.agency, "contribution": given.get(a.agency_id)} for a in supporting]

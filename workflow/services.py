@@ -20,6 +20,7 @@ from agencies.models import Agency, StaffProfile
 from agencies.people import profile_save
 from tasks.models import Plan, Task, TaskAgency
 
+from . import visibility
 from .errors import StaleObject, WorkflowError  # noqa: F401  (raised by callers too)
 from .models import (
     Assignment,
@@ -403,6 +404,10 @@ def indicator_value_set(*, indicator, period: ReportingPeriod, by, value, note: 
 def instruction_create(*, task: Task, by, text: str, report: ProgressReport | None = None):
     """领导批示 by a leader or the office director; the agencies concerned are notified."""
     if not permissions.may_instruct(by, task.plan):
+        raise WorkflowError(_("You are not allowed to do this."))
+    if report is not None and (report.task_id != task.pk
+                               or not visibility.report_visible_to(by, report)):
+        # Only a report sent on may carry an instruction: every agency told reads it.
         raise WorkflowError(_("You are not allowed to do this."))
     text = (text or "").strip()
     if not text:

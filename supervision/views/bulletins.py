@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from agencies.permissions import may_supervise
 from lib.files import safe_name
-from workflow import selectors as workflow_selectors
+from workflow.visibility import bulletin_period_or_404
 
 from ..bulletins import bulletin_file, bulletin_generate, bulletin_versions
 
@@ -29,7 +29,7 @@ CONTENT_TYPES = {
 @login_required
 @require_GET
 def bulletin_list(request, pk: int):
-    period = workflow_selectors.period_for_user(request.user, pk)
+    period = bulletin_period_or_404(request.user, pk)
     return render(request, "supervision/bulletins_list.html", {
         "period": period, "plan": period.plan, "versions": bulletin_versions(period),
         "can_generate": may_supervise(period.plan, request.user),
@@ -39,7 +39,7 @@ def bulletin_list(request, pk: int):
 @login_required
 @require_POST
 def bulletin_generate_view(request, pk: int):
-    period = workflow_selectors.period_for_user(request.user, pk)
+    period = bulletin_period_or_404(request.user, pk)
     if not may_supervise(period.plan, request.user):
         raise PermissionDenied
     bulletin_generate(period=period, by=request.user)
@@ -50,7 +50,7 @@ def bulletin_generate_view(request, pk: int):
 @login_required
 @require_GET
 def bulletin_download(request, pk: int, name: str):
-    period = workflow_selectors.period_for_user(request.user, pk)
+    period = bulletin_period_or_404(request.user, pk)
     stored = bulletin_file(period, name)
     if stored is None:
         raise Http404

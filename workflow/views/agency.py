@@ -30,11 +30,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from tasks.models import Indicator, Task, TaskAgency
 
-from .. import selectors, services
+from .. import selectors, services, visibility
 from ..attachments import attachment_add
 from ..models import (
     Assignment,
-    Attachment,
     Contribution,
     IndicatorValue,
     ProgressReport,
@@ -47,8 +46,6 @@ from .common import back, int_or_none, refused
 LEAD, SUPPORTING = TaskAgency.Role.LEAD, TaskAgency.Role.SUPPORTING
 State = ProgressReport.State
 MY_TASKS_PER_PAGE = 50
-# Not yet sent out of the lead agency: only the lead agency reads its content.
-UNSENT = (State.DRAFT, State.AWAITING_SIGNOFF)
 CONTENT_TYPES = {
     "pdf": "application/pdf",
     "doc": "application/msword",
@@ -303,7 +300,7 @@ def _has_contributed(item: dict) -> bool:
 def task_detail(request, pk: int):
     user = request.user
     task = selectors.task_for_user(user, pk)
-    page = selectors.task_page(task)
+    page = selectors.task_page(task, user)
     periods = list(task.plan.periods.all())
     period = _selected_period(periods, request.GET.get("period"))
     report = next((r for r in page["reports"] if period and r.period_id == period.pk), None)
@@ -314,8 +311,8 @@ def task_detail(request, pk: int):
         report.task = task  # the transitions' conditions and permissions read it
     may_report = user.has_perm("tasks.report_task", task)
     for r in page["reports"]:
-        # A draft stays with the lead agency until it is sent on (to its head or the office).
-        r.shown = may_report or r.state not in UNSENT
+        # A draft stays with the lead agency until it is sent on (workflow.visibility).
+        r.shown = r.pk in page["visible_reports"]
     may_contribute = user.has_perm("tasks.contribute_task", task)
     period_open = period is not None and not period.is_closed
     editable = (may_report and period_open
@@ -328,8 +325,9 @@ def task_detail(request, pk: int):
     values, sent = {}, set()
     if period is not None and page["indicators"]:
         ids = [i.pk for i in page["indicators"]]
-        values = {v.indicator_id: v for v in IndicatorValue.objects.filter(
-            period=period, indicator__in=ids).select_related("entered_by", "agency")}
+        values = {v.indicator_id: v for v in visibility.indicator_values_visible_to(
+            user, IndicatorValue.objects.filter(period=period, indicator__in=ids)
+        ).select_related("entered_by", "agency")}
         sent = services.indicators_sent(period=period, indicator_ids=ids)
     kept = _kept_typed(request, task, period) if editable else None
     posted = kept["indicators"] if kept else {}
@@ -343,13 +341,12 @@ def task_detail(request, pk: int):
 
     profile = _profile(user)
     agency_id = profile.agency_id if profile is not None else None
-    contributions = [c for c in page["contributions"]
-                     if c.submitted_at or c.agency_id == agency_id]
-    own_contribution = next((c for c in page["contributions"] if period
+    contributions = page["contributions"]  # only those the user may read
+    own_contribution = next((c for c in contributions if period
                              and c.period_id == period.pk and c.agency_id == agency_id), None)
 
     # For the lead drafting its report: who has contributed (submitted material) and who not.
-    status = selectors.contributions_status(task, period) if editable else []
+    status = selectors.contributions_status(task, period, user) if editable else []
     return render(request, "workflow/task_detail.html", {
         "task": task,
         "plan": task.plan,
@@ -393,7 +390,8 @@ def report_save(request, pk: int):
         values = _indicator_values(request.POST, {i.pk: i for i in task.indicators.all()})
         with transaction.atomic():
             if pull is not None:
-                data["progress"] = _with_contribution(task, period, pull, data.get("progress"))
+                data["progress"] = _with_contribution(user, task, period, pull,
+                                                      data.get("progress"))
             report = services.report_save(task=task, period=period, by=user, data=data)
             for indicator, value in values:
                 services.indicator_value_set(indicator=indicator, period=period, by=user,
@@ -443,10 +441,11 @@ def _kept_typed(request, task: Task, period: ReportingPeriod | None) -> dict | N
     return kept
 
 
-def _with_contribution(task, period, pk: int, progress: str | None) -> str:
+def _with_contribution(user, task, period, pk: int, progress: str | None) -> str:
     """The progress text with a supporting agency's submitted material appended."""
-    contribution = (Contribution.objects.select_related("agency")
-                    .filter(pk=pk, task=task, period=period, submitted_at__isnull=False).first())
+    contribution = (visibility.contributions_visible_to(user, Contribution.objects.filter(
+        pk=pk, task=task, period=period, submitted_at__isnull=False))
+        .select_related("agency").first())
     if contribution is None:
         raise WorkflowError(_("This material has not been submitted for this period."))
     if progress is None:
@@ -508,11 +507,10 @@ def contribution_attach(request, pk: int):
     profile = _profile(request.user)
     if profile is None:
         raise Http404
-    contribution = get_object_or_404(
-        Contribution.objects.select_related("task", "period"), pk=pk,
-        agency_id=profile.agency_id,
-        task__in=selectors.tasks_of_agency_user(request.user).values("pk"),
-    )
+    # Read by the rule, written only by its own agency (the lead reads it but adds nothing).
+    contribution = visibility.contribution_or_404(
+        request.user, pk, Contribution.objects.select_related("task", "period")
+        .filter(agency_id=profile.agency_id))
     _attach(request, contribution)
     return redirect(_task_url(contribution.task_id, contribution.period, "contribution"))
 
@@ -520,11 +518,8 @@ def contribution_attach(request, pk: int):
 @login_required
 @require_safe
 def attachment_download(request, pk: int):
-    attachment = get_object_or_404(
-        Attachment.objects.select_related("report", "contribution"), pk=pk
-    )
-    owner = attachment.report or attachment.contribution
-    selectors.task_for_user(request.user, owner.task_id)  # 404 unless the task is visible
+    # 404 unless the user reads the report or contribution it hangs on (workflow.visibility)
+    attachment = visibility.attachment_or_404(request.user, pk)
     response = FileResponse(
         attachment.file.open("rb"), as_attachment=True, filename=attachment.name,
         content_type=CONTENT_TYPES.get(attachment.kind, "application/octet-stream"),
@@ -622,8 +617,8 @@ def report_once(request, pk: int):
     )
     tasks = [a.task for a in selectors.my_tasks(user, role=LEAD).filter(task__plan=period.plan_id)]
     task_ids = [t.pk for t in tasks]
-    reports = {r.task_id: r for r in ProgressReport.objects.filter(
-        period=period, task_id__in=task_ids).prefetch_related("attachments")}
+    reports = {r.task_id: r for r in visibility.reports_visible_to(user, ProgressReport.objects
+               .filter(period=period, task_id__in=task_ids)).prefetch_related("attachments")}
     indicators = list(
         Indicator.objects.filter(tasks__in=task_ids).distinct().select_related("target")
         .prefetch_related(Prefetch("tasks", queryset=Task.objects.filter(pk__in=task_ids),
@@ -635,8 +630,8 @@ def report_once(request, pk: int):
         if outcome is not None:
             return outcome
         post = request.POST  # refused: show the page again with what was typed
-    values = {v.indicator_id: v for v in IndicatorValue.objects.filter(
-        period=period, indicator__in=[i.pk for i in indicators]
+    values = {v.indicator_id: v for v in visibility.indicator_values_visible_to(
+        user, IndicatorValue.objects.filter(period=period, indicator__in=[i.pk for i in indicators])
     ).select_related("entered_by", "agency")}
     sent = services.indicators_sent(period=period, indicator_ids=[i.pk for i in indicators])
     indicator_rows = [{

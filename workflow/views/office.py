@@ -29,7 +29,7 @@ from django_fsm_log.models import StateLog
 from agencies.models import Agency, Contact
 from agencies.permissions import is_office, may_instruct
 
-from .. import selectors, services
+from .. import selectors, services, visibility
 from ..errors import WorkflowError
 from ..escalation import task_escalate
 from ..models import Contribution, Escalation, IndicatorValue, ReportingPeriod
@@ -64,17 +64,21 @@ def report_detail(request, pk: int):
     report = selectors.report_for_user(request.user, pk)
     task, period, user = report.task, report.period, request.user
     indicators = list(task.indicators.select_related("target"))
-    values = {v.indicator_id: v for v in IndicatorValue.objects.filter(
-        indicator__in=[i.pk for i in indicators], period=period).select_related("agency")}
-    contributions = (Contribution.objects.filter(task=task, period=period)
-                     .select_related("agency", "submitted_by").prefetch_related("attachments"))
+    values = {v.indicator_id: v for v in visibility.indicator_values_visible_to(
+        user, IndicatorValue.objects.filter(indicator__in=[i.pk for i in indicators],
+                                            period=period)).select_related("agency")}
+    contributions = (visibility.contributions_visible_to(
+        user, Contribution.objects.filter(task=task, period=period))
+        .select_related("agency", "submitted_by").prefetch_related("attachments"))
     return render(request, "workflow/office_report_detail.html", {
         "report": report, "task": task, "plan": task.plan, "period": period,
         "indicators": [{"indicator": i, "value": values.get(i.pk)} for i in indicators],
         "attachments": list(report.attachments.all()),
         "contributions": list(contributions),
-        "instructions": list(task.instructions.select_related("author", "report__period")),
-        "log": list(StateLog.objects.for_(report).select_related("by", "content_type")
+        "instructions": list(visibility.instructions_visible_to(user, task.instructions.all())
+                             .select_related("author", "report__period")),
+        "log": list(visibility.report_steps_visible_to(user, task, StateLog.objects.for_(report))
+                    .select_related("by", "content_type")
                     .order_by("timestamp")),
         "can_verify": has_transition_perm(report.verify, user),
         "can_return": has_transition_perm(report.return_for_revision, user),
@@ -139,7 +143,8 @@ def instruct(request, pk: int):
     if report_id:
         if not report_id.isdigit():
             raise Http404
-        report = task.reports.filter(pk=int(report_id)).first()
+        report = visibility.reports_visible_to(request.user, task.reports.all()).filter(
+            pk=int(report_id)).first()
         if report is None:
             raise Http404
     try:
