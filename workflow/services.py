@@ -368,10 +368,11 @@ def contribution_save(*, task: Task, period: ReportingPeriod, by, text: str,
     return contribution
 
 
-def indicators_sent(*, period: ReportingPeriod, indicator_ids) -> set[int]:
-    """The indicators whose value for the period has gone on with a report: one linked task's
-    report is submitted, awaiting sign-off or verified. Their value is locked, since the office
-    reads it as part of that report; a returned report unlocks it again."""
+def indicators_locked(*, period: ReportingPeriod, indicator_ids) -> set[int]:
+    """The indicators whose value for the period the lead may no longer change: one linked
+    task's report has left the form (awaiting the head's sign-off, submitted or verified), so the
+    figure is part of what was sent on. A returned report unlocks it again. (Who may *read* a
+    value is workflow.visibility's rule, which waits for the report to reach the office.)"""
     sent = (ProgressReport.objects.filter(period=period).exclude(state__in=EDITABLE)
             .values("task_id"))
     return set(Task.indicators.through.objects
@@ -386,7 +387,7 @@ def indicator_value_set(*, indicator, period: ReportingPeriod, by, value, note: 
         raise WorkflowError(_("You are not allowed to do this."))
     if period.is_closed:
         raise WorkflowError(_("This reporting period is closed."))
-    if indicators_sent(period=period, indicator_ids=[indicator.pk]):
+    if indicators_locked(period=period, indicator_ids=[indicator.pk]):
         current = IndicatorValue.objects.filter(indicator=indicator, period=period).first()
         if current is not None and current.value == value and current.note == note:
             return current  # the same figure posted again changes nothing

@@ -322,16 +322,16 @@ def task_detail(request, pk: int):
     may_submit = editable and (report is None or bool({"submit", "request_signoff"}
                                                        & transitions))
 
-    values, sent = {}, set()
+    values, locked = {}, set()
     if period is not None and page["indicators"]:
         ids = [i.pk for i in page["indicators"]]
         values = {v.indicator_id: v for v in visibility.indicator_values_visible_to(
             user, IndicatorValue.objects.filter(period=period, indicator__in=ids)
         ).select_related("entered_by", "agency")}
-        sent = services.indicators_sent(period=period, indicator_ids=ids)
+        locked = services.indicators_locked(period=period, indicator_ids=ids)
     kept = _kept_typed(request, task, period) if editable else None
     posted = kept["indicators"] if kept else {}
-    indicators = [{"indicator": i, "value": values.get(i.pk), "locked": i.pk in sent,
+    indicators = [{"indicator": i, "value": values.get(i.pk), "locked": i.pk in locked,
                    "posted": posted.get(str(i.pk))} for i in page["indicators"]]
     # The report form shows the saved report, or what was typed before a refusal.
     form_fields = {name: getattr(report, name) if report else "" for name in REPORT_FIELDS}
@@ -633,9 +633,9 @@ def report_once(request, pk: int):
     values = {v.indicator_id: v for v in visibility.indicator_values_visible_to(
         user, IndicatorValue.objects.filter(period=period, indicator__in=[i.pk for i in indicators])
     ).select_related("entered_by", "agency")}
-    sent = services.indicators_sent(period=period, indicator_ids=[i.pk for i in indicators])
+    locked = services.indicators_locked(period=period, indicator_ids=[i.pk for i in indicators])
     indicator_rows = [{
-        "indicator": i, "value": values.get(i.pk), "locked": i.pk in sent,
+        "indicator": i, "value": values.get(i.pk), "locked": i.pk in locked,
         "posted": post.get(f"indicator_{i.pk}") if post is not None else None,
     } for i in indicators]
     rows = _once_rows(tasks, reports, post)
