@@ -30,7 +30,7 @@ from .models import (
     ReportingPeriod,
 )
 from .periods import plan_reminder_defaults
-from .recipients import agency_tell
+from .recipients import agency_staff, agency_tell
 
 
 def _require(method, user) -> None:
@@ -125,6 +125,29 @@ def plan_dispatch(*, plan: Plan, by, without_periods: bool = False) -> DispatchO
         except ConcurrentTransition:
             raise _already_dispatched(plan) from None
     return DispatchOutcome(len(assignments), sorted(empty_groups))
+
+
+@dataclass
+class DispatchPreview:
+    """What plan_dispatch would create now, computed by the same _assignments_for."""
+    assignments: int
+    leads: int
+    supporting: int
+    agencies: int
+    people: int  # the agencies' active reporters and heads, who find the tasks in 我的任务
+    empty_groups: list[str] = field(default_factory=list)
+
+
+def plan_dispatch_preview(*, plan: Plan) -> DispatchPreview:
+    """The dispatch confirmation's figures: a dry run of plan_dispatch that saves nothing."""
+    empty_groups: set[str] = set()
+    assignments = _assignments_for(plan, empty_groups)
+    agencies = {a.agency_id for a in assignments}
+    leads = sum(a.role == TaskAgency.Role.LEAD for a in assignments)
+    return DispatchPreview(
+        assignments=len(assignments), leads=leads, supporting=len(assignments) - leads,
+        agencies=len(agencies), people=len(agency_staff(agencies)),
+        empty_groups=sorted(empty_groups))
 
 
 def _already_dispatched(plan: Plan) -> StaleObject:

@@ -74,7 +74,9 @@ def test_a_whole_period_on_the_demo_data(login, live_server, shoot, tmp_path):
     office.goto(dashboard_url)
     office.click("#plan-link")
     office.wait_for_load_state()
-    office.click("form[action$='/close/'] button")
+    office.click("a[id^='close-period-']")
+    office.wait_for_load_state()
+    office.click("#close-confirm")
     office.wait_for_load_state()
     period.refresh_from_db()
     assert period.closed_at is not None
