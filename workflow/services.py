@@ -307,7 +307,21 @@ def report_submit(*, report: ProgressReport, by) -> ProgressReport:
         _run(report, name, by)
         if name == "submit":
             _start_task(report.task, by)  # the task reports once a report reaches the office
+        else:
+            _tell_heads(report, by)
     return report
+
+
+def _tell_heads(report: ProgressReport, by) -> None:
+    """The agency's heads learn at once that a report awaits their sign-off (in-app and by
+    email, after commit); the daily reminders keep asking until they act."""
+    requested = StateLog.objects.for_(report).order_by("-pk").first()  # this request
+    agency_tell(
+        [report.agency_id], kind="signoff_requested", about=requested or report,
+        task=report.task, roles=(StaffProfile.Role.HEAD,),
+        text=_("A report awaits your sign-off: %(task)s") % {"task": report.task.content[:40]},
+        by=by, context={"period_label": report.period.label},
+    )
 
 
 def _mark_submitted(report: ProgressReport) -> None:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("attachments/<int:pk>/", agency.attachment_download, name="attachment"),
     path("assignments/<int:pk>/acknowledge/", agency.acknowledge, name="acknowledge"),
     path("reports/<int:pk>/sign-off/", agency.sign_off, name="sign-off"),
+    path("sign-off/", agency.signoff_queue, name="signoff-queue"),
     path("reports/<int:pk>/send-back/", agency.send_back, name="send-back"),
     path("periods/<int:pk>/report-once/", agency.report_once, name="report-once"),
     # the office and leaders (views/office.py)
