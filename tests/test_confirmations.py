@@ -7,7 +7,9 @@ from datetime import date
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_fsm_log.models import StateLog
 
@@ -234,3 +236,27 @@ def test_only_the_director_may_reopen():
         period_reopen(cast.period, other, "想改")
     cast.period.refresh_from_db()
     assert cast.period.closed_at is not None
+
+
+def test_the_close_confirmation_costs_the_same_queries_however_many_reports_are_in():
+    cast = build_cast()
+    led = [a.task for a in Assignment.objects.filter(
+        agency=cast.lead.profile.agency, role=LEAD, active=True)
+        .select_related("task").order_by("task__order")]
+    assert len(led) == 3  # 市农业农村局 leads three tasks of seed 001
+
+    def submit(task):
+        report = services.report_save(task=task, period=cast.period, by=cast.lead,
+                                      data={"progress": "已完成调研。"})
+        services.report_submit(report=report, by=cast.lead)
+
+    client = _client(cast.office)
+    url = reverse("workflow:period-close-confirm", args=[cast.period.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as none_in:
+        before = len(client.get(url).context["missing"])
+    for task in led[:3]:
+        submit(task)
+    with CaptureQueriesContext(connection) as three_in:
+        assert len(client.get(url).context["missing"]) == before - 3
+    assert len(three_in) == len(none_in)

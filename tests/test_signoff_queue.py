@@ -1,13 +1,16 @@
 """The agency head is told when a report awaits sign-off, and has a 待审签 list of them."""
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agencies.models import StaffProfile
 from notifications.models import Notification, OutboxMessage
+from tasks.models import TaskAgency
 from tests.cast import build_cast, person
 from workflow import selectors, services
-from workflow.models import ProgressReport
+from workflow.models import Assignment, ProgressReport
 
 pytestmark = [pytest.mark.django_db]
 
@@ -84,3 +87,28 @@ def test_only_heads_have_the_list():
     assert reverse("workflow:signoff-queue") not in \
         _client(cast.lead).get(reverse("workflow:my-tasks")).content.decode()
     assert Client().get(url).status_code == 302  # to the login page
+
+
+def test_the_list_costs_the_same_queries_however_many_reports_wait():
+    cast = build_cast(requires_signoff=True)
+    led = [a.task for a in Assignment.objects.filter(
+        agency=cast.head.profile.agency, role=TaskAgency.Role.LEAD, active=True)
+        .select_related("task").order_by("task__order")]
+    assert len(led) == 3  # 市农业农村局 leads three tasks of seed 001
+
+    def send(task):
+        report = services.report_save(task=task, period=cast.period, by=cast.lead,
+                                      data={"progress": "已完成调研。"})
+        services.report_submit(report=report, by=cast.lead)
+
+    client = _client(cast.head)
+    url = reverse("workflow:signoff-queue")
+    send(led[0])
+    client.get(url)  # warm the session and caches
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get(url).context["reports"]) == 1
+    for task in led[1:]:
+        send(task)
+    with CaptureQueriesContext(connection) as three:
+        assert len(client.get(url).context["reports"]) == 3
+    assert len(three) == len(one)
