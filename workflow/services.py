@@ -356,8 +356,7 @@ def report_verify(*, report: ProgressReport, by, comment: str = "") -> ProgressR
         _run(report, "verify", by, comment)
         task = report.task
         task.refresh_from_db(fields=["state"])
-        claims_done = report.completion == ProgressReport.Completion.COMPLETED
-        if claims_done and task.state == Task.State.REPORTING:
+        if report.verifying_closes_task():
             _run(task, "verify", by, comment)
     return report
 

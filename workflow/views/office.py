@@ -110,8 +110,7 @@ def verify_confirm(request, pk: int):
         return redirect("workflow:review")
     return render(request, "workflow/office_verify_confirm.html", {
         "report": report, "task": report.task, "period": report.period,
-        "closes_task": (report.completion == report.Completion.COMPLETED
-                        and report.task.state == report.task.State.REPORTING),
+        "closes_task": report.verifying_closes_task(),
     })
 
 
