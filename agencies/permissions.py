@@ -88,6 +88,18 @@ def may_supervise(plan, user) -> bool:
     return user.has_perm(SUPERVISE_PLAN, plan)
 
 
+def is_office_director(user) -> bool:
+    """The office director (办公室主任): reopens closed reporting periods, instructs."""
+    profile = profile_of(user)
+    return profile is not None and profile.role == Role.OFFICE_DIRECTOR
+
+
+def is_head(user) -> bool:
+    """An agency head (单位负责人): signs off the agency's reports when the plan asks for it."""
+    profile = profile_of(user)
+    return profile is not None and profile.role == Role.HEAD
+
+
 def may_instruct(user, plan) -> bool:
     """领导批示: leaders of the plan, and the director of the plan's office."""
     if not user.is_authenticated or plan is None:

@@ -178,6 +178,12 @@ class ProgressReport(ConcurrentTransitionMixin, models.Model):
     def period_open(self) -> bool:
         return not self.period.is_closed
 
+    def verifying_closes_task(self) -> bool:
+        """A report claiming completion closes its task (办结) when verified, if the task is
+        reporting: report_verify does it, the queue's confirmation announces it."""
+        return (self.completion == self.Completion.COMPLETED
+                and self.task.state == Task.State.REPORTING)
+
     @fsm_log_by
     @fsm_log_description
     @transition(field=state, source=[State.DRAFT, State.RETURNED], target=State.SUBMITTED,

@@ -14,16 +14,19 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_fsm_log.models import StateLog
 
-from agencies.permissions import may_supervise
+from agencies.permissions import is_office_director, may_supervise
 from lib.workdays import add_working_days, calendar_covers
 from tasks.importers.cells import parse_deadline
 from tasks.models import Plan, Task
 
 from .errors import WorkflowError
 from .models import EscalationTier, ReminderPolicy, ReportingPeriod, ReportingSchedule
+from .obligations import ledger
 
 Frequency = ReportingSchedule.Frequency
+PERIOD_OPEN, PERIOD_CLOSED = "open", "closed"  # the states a period's timeline names
 
 # (order, name, working days overdue, for binding indicators, reporters, heads, office)
 DEFAULT_TIERS = [
@@ -167,17 +170,59 @@ def task_deadline_kind(task: Task) -> tuple[str, date | None]:
     return "recurring", None
 
 
+def period_missing(period: ReportingPeriod):
+    """The reports due for the period that have not reached the office (the ledger's items
+    neither submitted nor verified): what closing the period leaves missing for good."""
+    items = ledger(plan_ids=[period.plan_id], period_ids=[period.pk]).items
+    return [item for item in items if not item.submitted]
+
+
+def _period_log(period: ReportingPeriod, by, *, source: str, target: str, transition: str,
+                description: str = "") -> StateLog:
+    # A period has no state machine; its closing and reopening go to the same timeline
+    # (django-fsm-log's StateLog) as the transitions of reports and tasks.
+    return StateLog.objects.create(
+        content_object=period, by=by, source_state=source, state=target,
+        transition=transition, description=description or None)
+
+
 def period_close(period: ReportingPeriod, by) -> ReportingPeriod:
     """The office closes a period: its reports and contributions can no longer be edited or
     submitted (workflow.services refuses them)."""
     if not may_supervise(period.plan, by):
         raise WorkflowError(_("You are not allowed to do this."))
-    closed = ReportingPeriod.objects.filter(pk=period.pk, closed_at=None).update(
-        closed_at=timezone.now())
-    if not closed:
-        raise WorkflowError(_("This reporting period is already closed."))
+    with transaction.atomic():
+        closed = ReportingPeriod.objects.filter(pk=period.pk, closed_at=None).update(
+            closed_at=timezone.now())
+        if not closed:
+            raise WorkflowError(_("This reporting period is already closed."))
+        _period_log(period, by, source=PERIOD_OPEN, target=PERIOD_CLOSED, transition="close")
     period.refresh_from_db(fields=["closed_at"])
     return period
+
+
+def period_reopen(period: ReportingPeriod, by, reason: str) -> ReportingPeriod:
+    """The office director reopens a closed period, with a reason kept in the period's
+    timeline: its reports can be edited and submitted again."""
+    if not (may_supervise(period.plan, by) and is_office_director(by)):
+        raise WorkflowError(_("Only the office director may reopen a reporting period."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError(_("A reason is required to reopen a reporting period."))
+    with transaction.atomic():
+        reopened = ReportingPeriod.objects.filter(pk=period.pk, closed_at__isnull=False).update(
+            closed_at=None)
+        if not reopened:
+            raise WorkflowError(_("This reporting period is not closed."))
+        _period_log(period, by, source=PERIOD_CLOSED, target=PERIOD_OPEN, transition="reopen",
+                    description=reason)
+    period.refresh_from_db(fields=["closed_at"])
+    return period
+
+
+def period_timeline(period: ReportingPeriod) -> list[StateLog]:
+    """Who closed and reopened the period, when, and why (oldest first)."""
+    return list(StateLog.objects.for_(period).select_related("by").order_by("timestamp", "pk"))
 
 
 # ---- the calendar's coverage ----------------------------------------------------------------

@@ -70,6 +70,19 @@ def review_queue(user):
             .order_by("submitted_at"))
 
 
+def signoff_queue(user):
+    """待审签: the reports of the head's agency awaiting sign-off, oldest first; none for
+    anyone who is not an agency head."""
+    profile = getattr(user, "profile", None)
+    if profile is None or profile.role != StaffProfile.Role.HEAD:
+        return ProgressReport.objects.none()
+    return (ProgressReport.objects
+            .filter(state=ProgressReport.State.AWAITING_SIGNOFF, agency_id=profile.agency_id,
+                    task__in=tasks_of_agency_user(user).values("pk"))
+            .select_related("task__plan", "period", "created_by")
+            .order_by("updated_at"))
+
+
 def task_page(task: Task, user) -> dict:
     """Everything the task page shows to the user, in a fixed number of queries. Reports are
     all listed (their state is no secret); `visible_reports` says whose content the user reads.

@@ -31,7 +31,7 @@ from .models import (
     ReportingPeriod,
 )
 from .periods import plan_reminder_defaults
-from .recipients import agency_tell
+from .recipients import agency_staff, agency_tell
 
 
 def _require(method, user) -> None:
@@ -126,6 +126,29 @@ def plan_dispatch(*, plan: Plan, by, without_periods: bool = False) -> DispatchO
         except ConcurrentTransition:
             raise _already_dispatched(plan) from None
     return DispatchOutcome(len(assignments), sorted(empty_groups))
+
+
+@dataclass
+class DispatchPreview:
+    """What plan_dispatch would create now, computed by the same _assignments_for."""
+    assignments: int
+    leads: int
+    supporting: int
+    agencies: int
+    people: int  # the agencies' active reporters and heads, who find the tasks in 我的任务
+    empty_groups: list[str] = field(default_factory=list)
+
+
+def plan_dispatch_preview(*, plan: Plan) -> DispatchPreview:
+    """The dispatch confirmation's figures: a dry run of plan_dispatch that saves nothing."""
+    empty_groups: set[str] = set()
+    assignments = _assignments_for(plan, empty_groups)
+    agencies = {a.agency_id for a in assignments}
+    leads = sum(a.role == TaskAgency.Role.LEAD for a in assignments)
+    return DispatchPreview(
+        assignments=len(assignments), leads=leads, supporting=len(assignments) - leads,
+        agencies=len(agencies), people=len(agency_staff(agencies)),
+        empty_groups=sorted(empty_groups))
 
 
 def _already_dispatched(plan: Plan) -> StaleObject:
@@ -285,7 +308,21 @@ def report_submit(*, report: ProgressReport, by) -> ProgressReport:
         _run(report, name, by)
         if name == "submit":
             _start_task(report.task, by)  # the task reports once a report reaches the office
+        else:
+            _tell_heads(report, by)
     return report
+
+
+def _tell_heads(report: ProgressReport, by) -> None:
+    """The agency's heads learn at once that a report awaits their sign-off (in-app and by
+    email, after commit); the daily reminders keep asking until they act."""
+    requested = StateLog.objects.for_(report).order_by("-pk").first()  # this request
+    agency_tell(
+        [report.agency_id], kind="signoff_requested", about=requested or report,
+        task=report.task, roles=(StaffProfile.Role.HEAD,),
+        text=_("A report awaits your sign-off: %(task)s") % {"task": report.task.content[:40]},
+        by=by, context={"period_label": report.period.label},
+    )
 
 
 def _mark_submitted(report: ProgressReport) -> None:
@@ -320,8 +357,7 @@ def report_verify(*, report: ProgressReport, by, comment: str = "") -> ProgressR
         _run(report, "verify", by, comment)
         task = report.task
         task.refresh_from_db(fields=["state"])
-        claims_done = report.completion == ProgressReport.Completion.COMPLETED
-        if claims_done and task.state == Task.State.REPORTING:
+        if report.verifying_closes_task():
             _run(task, "verify", by, comment)
     return report
 

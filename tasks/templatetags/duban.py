@@ -3,8 +3,10 @@ from decimal import Decimal
 
 from django import template
 
+from agencies.permissions import is_head as _is_head
 from agencies.permissions import is_leader as _is_leader
 from agencies.permissions import is_office as _is_office
+from agencies.permissions import is_office_director as _is_office_director
 from agencies.permissions import may_instruct, may_supervise, person_name
 
 register = template.Library()
@@ -20,6 +22,16 @@ def is_office(user) -> bool:
 def is_leader(user) -> bool:
     """{% if user|is_leader %}: leaders read plans; they have no task list of their own."""
     return _is_leader(user)
+
+
+@register.filter
+def is_office_director(user) -> bool:
+    return _is_office_director(user)
+
+
+@register.filter
+def is_head(user) -> bool:
+    return _is_head(user)
 
 
 @register.filter

@@ -49,7 +49,11 @@ def test_a_whole_period_on_the_demo_data(login, live_server, shoot, tmp_path):
     assert office.inner_text("#light-green") == "1"  # submitted on time
     office.click("#review-link")
     office.wait_for_load_state()
-    office.click(f"form[action$='/reports/{report.pk}/verify/'] button")
+    office.click(f"#verify-{report.pk}")  # the queue asks first: a confirmation page
+    office.wait_for_load_state()
+    report.refresh_from_db()
+    assert report.state == "submitted"
+    office.click("#verify-confirm")
     office.wait_for_load_state()
     report.refresh_from_db()
     assert report.state == "verified"
@@ -74,7 +78,9 @@ def test_a_whole_period_on_the_demo_data(login, live_server, shoot, tmp_path):
     office.goto(dashboard_url)
     office.click("#plan-link")
     office.wait_for_load_state()
-    office.click("form[action$='/close/'] button")
+    office.click("a[id^='close-period-']")
+    office.wait_for_load_state()
+    office.click("#close-confirm")
     office.wait_for_load_state()
     period.refresh_from_db()
     assert period.closed_at is not None

@@ -47,6 +47,8 @@ def test_the_office_sets_up_a_plan_and_registers_a_person_who_logs_in(
     assert plan.periods.count() == 6  # 2022 下半年 … 2025 上半年
     office.click("#dispatch-form button")
     office.wait_for_load_state()
+    office.click("#dispatch-confirm")
+    office.wait_for_load_state()
     assert Plan.objects.get(pk=plan.pk).state == "dispatched"
 
     office.goto(f"{live_server.url}/plans/{plan.pk}/contacts/")

@@ -1,5 +1,7 @@
 """The office imports a published plan in a real browser — upload, check the preview, confirm —
 and dispatches its tasks; nothing is saved before the confirmation."""
+import re
+
 import pytest
 
 from agencies.models import StaffProfile
@@ -42,7 +44,14 @@ def test_the_office_imports_and_dispatches_seed_001(login, live_server, shoot):
     assert plan.periods.count() == 12
     office.click("#dispatch-form button")
     office.wait_for_load_state()
+    # The confirmation announces the assignments; nothing is dispatched before its button.
     plan.refresh_from_db()
+    assert plan.state == "draft"
+    announced = int(re.search(r"\d+", office.inner_text("#preview-assignments")).group())
+    office.click("#dispatch-confirm")
+    office.wait_for_load_state()
+    plan.refresh_from_db()
+    assert Assignment.objects.filter(task__plan=plan).count() == announced
     assert plan.state == "dispatched"
     assert Assignment.objects.filter(task__plan=plan, role="lead").values("task") \
         .distinct().count() == 43

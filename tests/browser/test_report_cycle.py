@@ -97,7 +97,9 @@ def test_report_attach_return_resubmit_verify_moves_the_dashboard(login, live_se
     assert report.state == "submitted"
 
     office.goto(f"{live_server.url}/review/")
-    office.click(f"form[action$='/reports/{report.pk}/verify/'] button")
+    office.click(f"#verify-{report.pk}")
+    office.wait_for_load_state()
+    office.click("#verify-confirm")
     office.wait_for_load_state()
     report.refresh_from_db()
     cast.task.refresh_from_db()

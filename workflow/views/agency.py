@@ -16,7 +16,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from agencies.permissions import is_head
 from tasks.models import Indicator, Task, TaskAgency
 
 from .. import selectors, services, visibility
@@ -548,6 +549,16 @@ def acknowledge(request, pk: int):
         else:
             messages.success(request, _("Acknowledged: %(task)s") % {"task": assignment.task})
     return back(request, reverse("workflow:my-tasks"))
+
+
+@login_required
+@require_safe
+def signoff_queue(request):
+    """待审签: the agency head's reports awaiting sign-off; agency heads only."""
+    if not is_head(request.user):
+        raise PermissionDenied
+    reports = list(selectors.signoff_queue(request.user))
+    return render(request, "workflow/signoff_queue.html", {"reports": reports})
 
 
 @login_required

@@ -27,14 +27,14 @@ from django_fsm import has_transition_perm
 from django_fsm_log.models import StateLog
 
 from agencies.models import Agency, Contact
-from agencies.permissions import is_office, may_instruct
+from agencies.permissions import is_office, is_office_director, may_instruct
 
 from .. import selectors, services, visibility
 from ..errors import WorkflowError
 from ..escalation import task_escalate
 from ..models import Contribution, Escalation, IndicatorValue, ReportingPeriod
-from ..obligations import receipts_owed
-from ..periods import period_close
+from ..obligations import REPORT_STATE_LABELS, receipts_owed
+from ..periods import period_close, period_missing, period_reopen, period_timeline
 from ..reminders import overdue_rows
 from .common import back, refused
 
@@ -101,6 +101,21 @@ def verify(request, pk: int):
         if report.task.state == report.task.State.VERIFIED:
             messages.info(request, _("The report claims completion: the task is now verified."))
     return back(request, reverse("workflow:report", args=[report.pk]))
+
+
+@login_required
+@require_GET
+def verify_confirm(request, pk: int):
+    """Verifying from the queue without opening the report: the report's substance and what
+    verifying does (a report claiming completion closes the task), then the POST verifies."""
+    report = selectors.report_for_user(request.user, pk, write=True)
+    if not has_transition_perm(report.verify, request.user):
+        messages.error(request, _("This report cannot be verified in its current state."))
+        return redirect("workflow:review")
+    return render(request, "workflow/office_verify_confirm.html", {
+        "report": report, "task": report.task, "period": report.period,
+        "closes_task": report.verifying_closes_task(),
+    })
 
 
 @login_required
@@ -239,6 +254,23 @@ def dispatch(request, pk: int):
 
 @login_required
 @require_GET
+def dispatch_confirm(request, pk: int):
+    """派发, step one: what dispatching will create (services.plan_dispatch_preview, the same
+    rule as the dispatch); the page's POST then dispatches."""
+    plan = selectors.plan_for_user(request.user, pk, write=True)
+    if plan.state != plan.State.DRAFT:
+        messages.info(request, _("This plan has already been dispatched."))
+        return redirect("plans:detail", pk=plan.pk)
+    return render(request, "workflow/office_dispatch_confirm.html", {
+        "plan": plan, "preview": services.plan_dispatch_preview(plan=plan),
+        "needs_lead": plan.tasks.filter(needs_lead=True).count(),
+        "has_periods": ReportingPeriod.objects.filter(plan=plan).exists(),
+        "without_periods": request.GET.get("without_periods") == "1",
+    })
+
+
+@login_required
+@require_GET
 def receipts(request, pk: int):
     """签收: live assignments not acknowledged within the plan's working days, by agency
     (obligations.receipts_owed, the rule the reminders use)."""
@@ -341,6 +373,48 @@ def contacts_missing(request, pk: int):
     return render(request, "workflow/office_contacts_missing.html", {
         "plan": plan, "users": list(selectors.contacts_missing(plan)),
         "unstaffed": list(selectors.agencies_without_people(plan)),
+    })
+
+
+@login_required
+@require_GET
+def close_period_confirm(request, pk: int):
+    """Closing a period, step one: the reports still missing (from the obligations ledger),
+    which closing leaves missing for good; the page's POST then closes it."""
+    period = selectors.period_for_user(request.user, pk, write=True)
+    if period.is_closed:
+        messages.info(request, _("This reporting period is already closed."))
+        return redirect("plans:detail", pk=period.plan_id)
+    missing = period_missing(period)
+    tasks = {t.pk: t for t in period.plan.tasks.filter(pk__in=[i.task_id for i in missing])}
+    agencies = Agency.objects.in_bulk({a for i in missing for a in i.lead_ids})
+    rows = [{"task": tasks[i.task_id], "state": REPORT_STATE_LABELS[i.report_state],
+             "agencies": [agencies[a] for a in i.lead_ids if a in agencies]} for i in missing]
+    return render(request, "workflow/office_close_period_confirm.html", {
+        "period": period, "plan": period.plan, "missing": rows,
+        "timeline": period_timeline(period),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reopen_period(request, pk: int):
+    """The office director reopens a closed period with a reason (kept in its timeline)."""
+    period = selectors.period_for_user(request.user, pk, write=True)
+    if not is_office_director(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            period_reopen(period, request.user, request.POST.get("reason", ""))
+        except WorkflowError as exc:
+            refused(request, exc)
+        else:
+            messages.success(request, _("Reporting period %(period)s reopened.") % {
+                "period": period.label})
+            return redirect("plans:detail", pk=period.plan_id)
+    return render(request, "workflow/office_reopen_period.html", {
+        "period": period, "plan": period.plan, "timeline": period_timeline(period),
+        "reason": request.POST.get("reason", ""),
     })
 
 
