@@ -135,6 +135,8 @@ APP = {
     ("workflow:contacts-missing", "plan"): row(LOGIN, 404, 404, 404, 404, 200, 200, 404, 404,
                                                403),
     ("workflow:period-close", "period"): POST_ONLY,
+    # 待审签: agency heads only, their own agency's reports
+    ("workflow:signoff-queue", ""): row(LOGIN, 403, 200, 403, 403, 403, 403, 403, 403, 403),
 }
 
 
@@ -146,6 +148,9 @@ LEAK_CHECK_ONLY = {
     "workflow:agency-suggestions": "", "workflow:agency-suggestion-decide": "one",
     "workflow:agency-people": "lead agency", "workflow:person-reset": "lead user",
     "workflow:person-active": "lead user", "workflow:people-import": "",
+    # the confirmation pages merged with the 'confirm' branch (tests/test_confirmations.py)
+    "workflow:dispatch-confirm": "plan", "workflow:period-close-confirm": "period",
+    "workflow:period-reopen": "period", "workflow:verify-confirm": "sent report",
 }
 
 
