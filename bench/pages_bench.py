@@ -49,6 +49,9 @@ class Rollback(Exception):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--sweep-runs", type=int, default=3,
+                        help="dry-run sweeps timed (after none of warm-up): they take seconds")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Set DATABASE_URL to the PostgreSQL database holding the scale data.")
@@ -97,18 +100,18 @@ def main() -> None:
     print(f"{Plan.objects.count()} plans, {Task.objects.count()} tasks, "
           f"{ProgressReport.objects.count()} reports; reporter {reporter.username} leads "
           f"{busiest['n']} tasks; task #{task.pk} has {task.n} reports; {args.runs} requests "
-          "after 2 of warm-up")
+          f"after {args.warmup} of warm-up")
     print(f"{'page':32} {'median ms':>9} {'p95 ms':>8} {'queries':>7} {'KB':>7} status")
     for label, who, url in pages:
         median, p95, queries, response = _timed(
-            lambda client=clients[who], url=url: client.get(url), args.runs)
+            lambda client=clients[who], url=url: client.get(url), args.runs, args.warmup)
         print(f"{label:32} {median:>9.1f} {p95:>8.1f} {queries:>7} "
               f"{len(response.content) / 1024:>7.0f} {response.status_code}")
 
     today = timezone.localdate()
-    runs = max(3, args.runs // 5)
+    runs = args.sweep_runs
     median, p95, queries, result = _timed(
-        lambda: reminders_sweep(today, dry_run=True, flush=False), runs, warmup=1)
+        lambda: reminders_sweep(today, dry_run=True, flush=False), runs, warmup=0)
     print(f"{'sweep, dry run':32} {median:>9.1f} {p95:>8.1f} {queries:>7}   "
           f"({runs} runs; {len(result.digests)} digests, "
           f"{sum(len(d.items) for d in result.digests)} items)")
