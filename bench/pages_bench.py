@@ -1,0 +1,136 @@
+"""How long the pages take at province scale: `python bench/pages_bench.py [--runs N]`.
+
+Run it on the PostgreSQL database in DATABASE_URL after `manage.py generate_scale_data` (issue
+12). Each page goes through Django's test Client with the real middleware, logged in as the
+person who would open it (the scale data's office staff, or the reporter of the agency with the
+most lead tasks); after a warm-up, the median and 95th percentile of N requests and the number
+of SQL queries of one. Then the reminder sweep as a dry run (nothing written, nothing sent) and,
+inside a transaction rolled back afterwards, a real sweep queueing its digests followed by the
+outbox flush to Django's in-memory mail backend (SMTP excluded). Prints figures; asserts nothing.
+"""
+import argparse
+import logging
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _timed(call, runs: int, warmup: int = 2):
+    """(median ms, p95 ms, queries of one call, last result)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(warmup):
+        call()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        result = call()
+    return statistics.median(times), _p95(times), len(queries), result
+
+
+class Rollback(Exception):
+    pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--sweep-runs", type=int, default=3,
+                        help="dry-run sweeps timed (after none of warm-up): they take seconds")
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("Set DATABASE_URL to the PostgreSQL database holding the scale data.")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["API_THROTTLE_USER"] = ""
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.db import transaction
+    from django.db.models import Count
+    from django.test import Client
+    from django.utils import timezone
+
+    from notifications.outbox import outbox_flush
+    from tasks.models import Plan, Task
+    from workflow.models import Assignment, ProgressReport
+    from workflow.sweep import reminders_sweep
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    logging.disable(logging.WARNING)
+    office = User.objects.get(username="scale-office")
+    busiest = (Assignment.objects.filter(role="lead", active=True).values("agency_id")
+               .annotate(n=Count("pk")).order_by("-n", "agency_id").first())
+    reporter = User.objects.get(profile__agency_id=busiest["agency_id"], profile__role="reporter")
+    plan = Plan.objects.order_by("pk").first()
+    task = (Task.objects.filter(assignments__agency_id=busiest["agency_id"],
+                                assignments__role="lead")
+            .annotate(n=Count("reports", distinct=True)).order_by("-n", "pk").first())
+    clients = {}
+    for name, user in (("office", office), ("reporter", reporter)):
+        clients[name] = Client()
+        clients[name].force_login(user)
+    pages = [
+        ("all-plans dashboard", "office", "/supervision/dashboard/"),
+        ("one plan's dashboard", "office", f"/supervision/plans/{plan.pk}/dashboard/"),
+        ("我的任务 (busiest reporter)", "reporter", "/my/"),
+        ("task page (most reports)", "reporter", f"/tasks/{task.pk}/"),
+        ("task list, red lights", "office", "/supervision/tasks/?light=red"),
+        ("overdue list (all plans)", "office", "/overdue/"),
+        ("receipts (one plan)", "office", f"/plans/{plan.pk}/receipts/"),
+        ("API task list", "office", "/api/v1/tasks/"),
+    ]
+    print(f"{Plan.objects.count()} plans, {Task.objects.count()} tasks, "
+          f"{ProgressReport.objects.count()} reports; reporter {reporter.username} leads "
+          f"{busiest['n']} tasks; task #{task.pk} has {task.n} reports; {args.runs} requests "
+          f"after {args.warmup} of warm-up")
+    print(f"{'page':32} {'median ms':>9} {'p95 ms':>8} {'queries':>7} {'KB':>7} status")
+    for label, who, url in pages:
+        median, p95, queries, response = _timed(
+            lambda client=clients[who], url=url: client.get(url), args.runs, args.warmup)
+        print(f"{label:32} {median:>9.1f} {p95:>8.1f} {queries:>7} "
+              f"{len(response.content) / 1024:>7.0f} {response.status_code}")
+
+    today = timezone.localdate()
+    runs = args.sweep_runs
+    median, p95, queries, result = _timed(
+        lambda: reminders_sweep(today, dry_run=True, flush=False), runs, warmup=0)
+    print(f"{'sweep, dry run':32} {median:>9.1f} {p95:>8.1f} {queries:>7}   "
+          f"({runs} runs; {len(result.digests)} digests, "
+          f"{sum(len(d.items) for d in result.digests)} items)")
+    try:
+        with transaction.atomic():
+            start = time.perf_counter()
+            result = reminders_sweep(today, flush=False)
+            sweep_ms = (time.perf_counter() - start) * 1000
+            start = time.perf_counter()
+            sent = outbox_flush(batch=100)
+            flush_ms = (time.perf_counter() - start) * 1000
+            raise Rollback
+    except Rollback:
+        pass
+    print(f"{'sweep, queueing (rolled back)':32} {sweep_ms:>9.1f} {'':>8} {'':>7}   "
+          f"(once; {result.messages_created} digests)")
+    print(f"{'outbox flush, locmem mail':32} {flush_ms:>9.1f} {'':>8} {'':>7}   "
+          f"(once; {dict(sent)})")
+
+
+if __name__ == "__main__":
+    main()
