@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from .accounts import ThrottledPasswordResetView
 from .views import home
+
+# The admin speaks as the system it manages, not as "Django administration".
+admin.site.site_header = admin.site.site_title = _("Duban system administration")
 
 urlpatterns = [
     path("", home, name="home"),

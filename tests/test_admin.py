@@ -36,6 +36,17 @@ def test_every_admin_page_opens(clerk, model):
         assert clerk.get(change).status_code == 200
 
 
+def test_the_admin_names_the_system_and_both_sites_carry_its_icon(clerk):
+    from django.contrib.staticfiles import finders
+
+    html = clerk.get(reverse("admin:index")).content.decode()
+    assert "督办系统管理" in html and "Django" not in html.split("<body", 1)[1]
+    icon = '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
+    assert icon in html
+    assert icon in clerk.get(reverse("plans:list")).content.decode()
+    assert finders.find("favicon.svg")
+
+
 def test_confirming_a_near_match_merges_the_agencies(clerk):
     suggestion = AgencyMatchSuggestion.objects.get(
         agency__name="市综合行政执法局", candidate__name="市综合执法局"

@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from fractions import Fraction
 from io import BytesIO
+from urllib.parse import unquote
 
 import pytest
 from django.db import connection
@@ -194,8 +195,11 @@ def test_it_exports_the_filtered_list_to_xlsx(cast):
     response = _client(cast.office).get(
         _tasks_url(cast, agency=cast.agency.pk, role="lead", format="xlsx"))
     assert response.status_code == 200
-    assert response["Content-Disposition"].startswith("attachment; filename=")
-    assert ".xlsx" in response["Content-Disposition"]
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment; filename*=utf-8''")
+    name = unquote(disposition.split("''", 1)[1])  # named after the plan and the day
+    assert name.startswith(f"任务清单-{cast.plan.title[:40]}")
+    assert name.endswith(f"-{timezone.localdate().isoformat()}.xlsx")
     sheet = load_workbook(BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 1 + 3

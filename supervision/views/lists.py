@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
@@ -144,10 +145,11 @@ def _tasks_xlsx(plan: Plan | None, periods, rows: list[dict]) -> HttpResponse:
         ])
     sheet.column_dimensions["B"].width = 60
     response = HttpResponse(content_type=XLSX)
-    name = f"plan-{plan.pk}-tasks" if plan else "tasks"
-    if len(periods) == 1:
-        name += f"-{periods[0].pk}"
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    # Named as an office files it: what, which plan and period, as of which day.
+    title = plan.title[:40].replace("/", "-").replace("\\", "-") if plan else _("All plans")
+    parts = [_("Task list"), title] + ([periods[0].label] if len(periods) == 1 else [])
+    name = "-".join(str(p) for p in parts + [timezone.localdate().isoformat()])
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.xlsx")
     save_workbook(book, response)  # every cell as data, never a formula
     return response
 
