@@ -211,25 +211,25 @@ def agencies_of_office(user):
     ).distinct()
 
 
-def agency_for_office(user, pk: int) -> Agency:
-    """The agency, or 404 when it is none of the office's (403 for anyone but the office)."""
+def _office_lookup(user, pk: int, rows):
+    """The row `pk` among `rows(user)`, what the office may manage: 403 for anyone but the
+    office, 404 when it is none of this office's."""
     if not is_office(user):
         raise PermissionDenied
-    agency = agencies_of_office(user).filter(pk=pk).first()
-    if agency is None:
+    found = rows(user).filter(pk=pk).first()
+    if found is None:
         raise Http404
-    return agency
+    return found
+
+
+def agency_for_office(user, pk: int) -> Agency:
+    return _office_lookup(user, pk, agencies_of_office)
 
 
 def person_for_office(user, pk: int):
-    """A person with a profile at one of the office's agencies, or 404 (403: not the office)."""
-    if not is_office(user):
-        raise PermissionDenied
-    person = (User.objects.select_related("profile__agency")
-              .filter(pk=pk, profile__agency__in=agencies_of_office(user)).first())
-    if person is None:
-        raise Http404
-    return person
+    """A person with a profile at one of the office's agencies."""
+    return _office_lookup(user, pk, lambda office: User.objects.select_related(
+        "profile__agency").filter(profile__agency__in=agencies_of_office(office)))
 
 
 def agency_people(agency: Agency):
@@ -259,9 +259,4 @@ def suggestions_for_office(user):
 
 
 def suggestion_for_office(user, pk: int):
-    if not is_office(user):
-        raise PermissionDenied
-    suggestion = suggestions_for_office(user).filter(pk=pk).first()
-    if suggestion is None:
-        raise Http404
-    return suggestion
+    return _office_lookup(user, pk, suggestions_for_office)
