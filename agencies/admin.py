@@ -206,8 +206,8 @@ class DirectoryAdmin(OfficeScopedAdmin):
 
 @admin.register(Agency)
 class AgencyAdmin(DirectoryAdmin):
-    list_display = ["name", "short_name", "kind", "parent", "active"]
-    list_filter = ["kind", "active"]
+    list_display = ["name", "short_name", "kind", "parent", "active", "requires_signoff"]
+    list_filter = ["kind", "active", "requires_signoff"]
     search_fields = ["name", "short_name", "aliases__name"]
     autocomplete_fields = ["parent"]
     inlines = [AgencyAliasInline, ContactInline]

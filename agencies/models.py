@@ -21,6 +21,13 @@ class Agency(models.Model):
         related_name="children",
     )
     active = models.BooleanField(_("active"), default=True)
+    # The agency's own rule, on top of the plan's (Plan.requires_signoff): ProgressReport.
+    # needs_signoff asks both.
+    requires_signoff = models.BooleanField(
+        _("reports need the agency head's sign-off"), default=False,
+        help_text=_("If set, this agency's reports go to its head before they reach the "
+                    "office, in every plan."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -170,10 +170,12 @@ class ProgressReport(ConcurrentTransitionMixin, models.Model):
         return f"{self.task} · {self.period}"
 
     def needs_signoff(self) -> bool:
-        return self.task.plan.requires_signoff
+        """The plan asks every agency for its head's sign-off, or the reporting agency asks it
+        of its own reports."""
+        return self.task.plan.requires_signoff or self.agency.requires_signoff
 
     def goes_straight_to_office(self) -> bool:
-        return not self.task.plan.requires_signoff
+        return not self.needs_signoff()
 
     def period_open(self) -> bool:
         return not self.period.is_closed

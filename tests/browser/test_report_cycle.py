@@ -116,3 +116,41 @@ def test_report_attach_return_resubmit_verify_moves_the_dashboard(login, live_se
                      "task verified": "1", "latest": "12", "reached": "15.0",
                      "unverified badge": 0}
     shoot(office, "office-08-dashboard-after-verify", centre=f"#indicator-{indicator.pk}")
+
+
+def test_uploading_a_file_keeps_and_saves_what_was_typed(login, live_server, tmp_path):
+    """Issue 11 §2: the lead types a report (nothing saved yet), then uploads a file: the page
+    comes back with the file attached and every field as typed, and the draft holds them."""
+    cast = build_cast()
+    agency = login("lead")
+    agency.goto(f"{live_server.url}/tasks/{cast.task.pk}/")
+    assert not ProgressReport.objects.filter(task=cast.task).exists()
+    agency.fill("#report-progress", "已完成地理标志产品保护培训两场。")
+    agency.check("input[name=completion][value=completed]")
+    agency.fill("#report-problems", "基层人手不足。")
+    agency.fill("#report-next-steps", "下月开展执法检查。")
+    attachment = tmp_path / "培训签到表.pdf"
+    attachment.write_bytes(PDF)
+    agency.set_input_files("#report-upload-file", str(attachment))
+    agency.click("#report-upload button[type=submit]")
+    agency.wait_for_load_state()
+
+    assert "培训签到表.pdf" in agency.inner_text("#report-upload ul.attachments")
+    assert agency.input_value("#report-progress") == "已完成地理标志产品保护培训两场。"
+    assert agency.input_value("#report-problems") == "基层人手不足。"
+    assert agency.input_value("#report-next-steps") == "下月开展执法检查。"
+    assert agency.is_checked("input[name=completion][value=completed]")
+    report = ProgressReport.objects.get(task=cast.task, period=cast.period)
+    assert (report.state, report.progress, report.problems, report.next_steps,
+            report.completion) == ("draft", "已完成地理标志产品保护培训两场。", "基层人手不足。",
+                                   "下月开展执法检查。", "completed")
+    assert [a.name for a in report.attachments.all()] == ["培训签到表.pdf"]
+
+    # Typed again after a save, then a second file: the new text is kept too.
+    agency.fill("#report-progress", "已完成培训三场。")
+    agency.set_input_files("#report-upload-file", str(attachment))
+    agency.click("#report-upload button[type=submit]")
+    agency.wait_for_load_state()
+    assert agency.input_value("#report-progress") == "已完成培训三场。"
+    report.refresh_from_db()
+    assert (report.progress, report.attachments.count()) == ("已完成培训三场。", 2)

@@ -67,6 +67,13 @@ def _profile(user):
     return getattr(user, "profile", None)
 
 
+def _signoff_first(plan, user) -> bool:
+    """Whether the user's reports go to the agency head first (the plan's or the agency's rule,
+    as ProgressReport.needs_signoff), for the submit button's words."""
+    profile = _profile(user)
+    return plan.requires_signoff or (profile is not None and profile.agency.requires_signoff)
+
+
 def _task_url(task_id: int, period: ReportingPeriod | None = None, anchor: str = "") -> str:
     url = reverse("workflow:task", args=[task_id])
     if period is not None:
@@ -366,7 +373,7 @@ def task_detail(request, pk: int):
         "may_contribute": may_contribute and period_open,
         "editable": editable,
         "may_submit": may_submit,
-        "may_attach": editable and report is not None,
+        "signoff_first": report.needs_signoff() if report else _signoff_first(task.plan, user),
         "may_sign_off": "sign_off" in transitions,
         "may_send_back": "send_back" in transitions,
         "contribution_status": status,
@@ -401,6 +408,10 @@ def report_save(request, pk: int):
         refused(request, exc)
         _keep_typed(request, task, period)
         return redirect(_task_url(task.pk, period, "report"))
+    # Files chosen in the form are attached to the draft just saved with what was typed, so
+    # that uploading never loses unsaved text ("Upload" saves the draft, then attaches).
+    if request.FILES or request.POST.get("action") == "upload":
+        _attach(request, report)
     if pull is not None:
         messages.success(request, _("The material was inserted into the progress; the draft "
                                     "is saved."))
@@ -657,6 +668,7 @@ def report_once(request, pk: int):
         "indicator_rows": indicator_rows,
         "editable": not period.is_closed and any(row.editable for row in rows),
         "completion_choices": ProgressReport.Completion.choices,
+        "signoff_first": _signoff_first(period.plan, user),
     })
 
 
