@@ -7,6 +7,10 @@ BIN    := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 # Written after a successful install; older than a requirements file means install again.
 STAMP  := $(VENV)/.installed
+# Where `make run` serves, and the address the demo's emails link to (SITE_URL, unless set):
+# `make run ADDR=0.0.0.0:8080` (then add the host to ALLOWED_HOSTS).
+ADDR     ?= 127.0.0.1:8000
+SITE_URL ?= http://$(ADDR)
 
 .PHONY: venv var-dir run test test-clocks lint screenshots compose-check clean
 
@@ -26,8 +30,8 @@ var-dir:
 run: venv var-dir
 	$(MANAGE) migrate
 	$(MANAGE) collectstatic --noinput
-	$(MANAGE) load_demo
-	$(MANAGE) runserver 127.0.0.1:8000
+	SITE_URL=$(SITE_URL) $(MANAGE) load_demo
+	SITE_URL=$(SITE_URL) $(MANAGE) runserver $(ADDR)
 
 lint: venv
 	$(BIN)/ruff check .
