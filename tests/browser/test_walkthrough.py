@@ -3,8 +3,8 @@ browser, on the office's and agencies' own pages, never opening the admin.
 
 The office imports the plan, ticking two of its 保障措施 items to track them too (they have no
 responsibility note, so no lead); names their lead on the leads page; sets yearly reporting
-periods; dispatches after the confirmation; registers the lead agency's reporter, who sets a password from the emailed link and
-logs in. The agency acknowledges its tasks and reports on
+periods; dispatches after the confirmation; registers the lead agency's reporter, who sets a
+password from the emailed link and logs in. The agency acknowledges its tasks and reports on
 both; the office returns one, the agency revises and resubmits it, the office verifies both,
 closes the period and downloads its bulletin. Each step is photographed for docs/office.md
 (`make screenshots`)."""
