@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from agencies.models import Agency
@@ -64,7 +65,8 @@ def test_first_start_shows_red_yellow_green_and_a_history(private_storage, setti
     assert "http://127.0.0.1:8123/" in printed
     plan = Plan.objects.get()
     past, current = ReportingPeriod.objects.filter(plan=plan).order_by("starts_on")
-    assert past.is_closed is False and past.due_on < current.starts_on
+    today = timezone.localdate()
+    assert not past.is_closed and past.ends_on < current.starts_on and past.due_on < today
 
     office = logged_in("office")
     page = office.get(reverse("supervision:plan", args=[plan.pk])).content.decode()
@@ -79,8 +81,9 @@ def test_first_start_shows_red_yellow_green_and_a_history(private_storage, setti
               ("submitted", "returned", "verified")}
     assert all(states.values()), states
     assert reports.filter(late=True).exists() and reports.filter(late=False).exists()
-    # Every timestamp is of the past period's days, not of today.
-    assert all(r.submitted_at.date() < current.starts_on for r in reports)
+    # Every timestamp is of the days around the past period's due date, not of today.
+    assert all(past.ends_on < timezone.localtime(r.submitted_at).date() < today
+               for r in reports)
 
     facts, _periods = period_facts([plan.pk])
     market = facts[(Agency.objects.get(name=OFFICE).pk, past.pk)]
