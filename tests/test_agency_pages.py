@@ -342,6 +342,38 @@ def test_attaching_to_another_agencys_report_is_404(cast):
     assert response.status_code == 404 and not Attachment.objects.exists()
 
 
+def test_uploading_from_the_report_form_saves_the_typed_draft_first(cast, private_storage):
+    """Issue 11 §2: the file field is in the report form; "Upload" saves what was typed (the
+    first save creates the draft), then attaches; the form shows the saved text again."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    lead = client_for(cast.lead)
+    response = save_report(lead, cast, action="upload", progress="尚未保存的进展。",
+                           problems="人手不足。", file=SimpleUploadedFile("进展.pdf", PDF))
+    report = report_of(cast)
+    assert (report.state, report.progress, report.problems) == ("draft", "尚未保存的进展。",
+                                                                "人手不足。")
+    assert [a.name for a in report.attachments.all()] == ["进展.pdf"]
+    assert "尚未保存的进展。" in response.content.decode()
+    # "Upload" with no file chosen still saves the text, and says what is missing.
+    response = save_report(lead, cast, action="upload", progress="改过的进展。")
+    report.refresh_from_db()
+    assert report.progress == "改过的进展。" and report.attachments.count() == 1
+    assert "请选择要上传的文件。" in [str(m) for m in response.context["messages"]]
+
+
+def test_uploading_from_the_material_form_saves_the_typed_material(cast, private_storage):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    supporting = client_for(cast.supporting)
+    supporting.post(reverse("workflow:contribute", args=[cast.task.pk]), {
+        "period": cast.period.pk, "action": "upload", "text": "尚未保存的材料。",
+        "file": SimpleUploadedFile("材料.pdf", PDF)})
+    contribution = Contribution.objects.get(agency=cast.supporting.profile.agency)
+    assert (contribution.text, contribution.submitted_at) == ("尚未保存的材料。", None)
+    assert [a.name for a in contribution.attachments.all()] == ["材料.pdf"]
+
+
 # ---- contributions --------------------------------------------------------------------------
 
 def test_a_contribution_shows_to_the_lead_and_can_be_pulled(cast, english):

@@ -477,13 +477,17 @@ def contribute(request, pk: int):
     period = _period_of(task, request.POST.get("period"))
     submit = request.POST.get("action") == "submit"
     try:
-        services.contribution_save(task=task, period=period, by=user,
-                                   text=request.POST.get("text", "").strip(), submit=submit)
+        contribution = services.contribution_save(
+            task=task, period=period, by=user, text=request.POST.get("text", "").strip(),
+            submit=submit)
     except WorkflowError as exc:
         refused(request, exc)
     else:
         messages.success(request, _("Material submitted to the lead agency.") if submit
                          else _("Material saved."))
+        # As in the report form: files chosen here are attached to the material just saved.
+        if request.FILES or request.POST.get("action") == "upload":
+            _attach(request, contribution)
     return redirect(_task_url(task.pk, period, "contribution"))
 
 
