@@ -161,10 +161,10 @@ def test_the_colour_follows_the_obligation(world):  # noqa: F811
     assert facts[(world.agencies[2].pk, first.pk)].slips == 3
 
 
-def _slip(world, task, period):
-    escalation = task_escalate(task=task, by=world.office, kind="supervise", text="请报送。",
+def _slip(w, task, period):
+    escalation = task_escalate(task=task, by=w.office, kind="supervise", text="请报送。",
                                period=period)
-    [slip] = slips_issue(escalation=escalation, by=world.office)
+    [slip] = slips_issue(escalation=escalation, by=w.office)
     return slip
 
 

@@ -35,8 +35,8 @@ from tests.cast import build_cast, build_second_office
 from workflow import services
 from workflow.attachments import attachment_add
 from workflow.extensions import extension_request
-from workflow.slips import task_escalate_as_slip
 from workflow.models import Assignment, Contribution, ProgressReport, ReportingPeriod
+from workflow.slips import task_escalate_as_slip
 
 pytestmark = pytest.mark.django_db
 
