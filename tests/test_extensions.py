@@ -108,7 +108,7 @@ def test_the_head_approves_first_when_the_plan_asks_for_sign_off():
     assert ext.state == State.SUBMITTED
 
 
-def test_a_request_on_or_after_the_due_date_is_refused():
+def test_a_request_on_or_after_the_due_date_is_refused(english):
     cast = build_cast()
     today = timezone.localdate()
     ReportingPeriod.objects.filter(pk=cast.period.pk).update(due_on=today)
@@ -119,7 +119,7 @@ def test_a_request_on_or_after_the_due_date_is_refused():
 
 
 @override_settings(EXTENSION_MAX_WORKING_DAYS=5, EXTENSION_MAX_PER_OBLIGATION=1)
-def test_the_limits_how_far_and_how_often():
+def test_the_limits_how_far_and_how_often(english):
     cast = build_cast()
     with pytest.raises(WorkflowError, match="5 working days"):
         _ask(cast, proposed=date(2099, 1, 30))
@@ -235,3 +235,16 @@ def test_a_refused_extension_changes_nothing_in_the_ledger(world):  # noqa: F811
     extension_refuse(request=ext, by=world.office, reason="不同意。")
     [item] = [i for i in book(world, date(2026, 1, 21)).items if i.key == (task.pk, first.pk)]
     assert (item.status, item.overdue_days, item.due_on) == (OVERDUE, 1, date(2026, 1, 20))
+
+
+def test_a_task_deadline_is_extended_on_the_task():
+    cast = build_cast()
+    type(cast.task).objects.filter(pk=cast.task.pk).update(deadline_on=date(2099, 3, 2))
+    cast.task.refresh_from_db()
+    ext = extension_request(task=cast.task, period=None, by=cast.lead, reason="原因。",
+                            progress="进展。", proposed_on=date(2099, 3, 16))
+    assert due_on_of(cast.task, None) == date(2099, 3, 2)
+    extension_accept(request=ext, by=cast.office, new_date=None)
+    cast.task.refresh_from_db()
+    assert cast.task.deadline_on == date(2099, 3, 16) == due_on_of(cast.task, None)
+    assert ext.original_due_on == date(2099, 3, 2)  # the original is kept on the request

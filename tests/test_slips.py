@@ -105,7 +105,7 @@ def test_the_office_lists_the_slips_of_a_period_and_numbers_go_on():
         reverse("workflow:plan-slips", args=[cast.plan.pk])).status_code == 404
 
 
-def test_a_slip_for_a_notice_already_sent_and_never_twice():
+def test_a_slip_for_a_notice_already_sent_and_never_twice(english):
     cast = build_cast()
     escalation = task_escalate(task=cast.task, by=cast.office, kind="urge", text="请报送。",
                                period=cast.period)

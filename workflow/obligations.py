@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
@@ -293,6 +293,12 @@ def extended_due(task_ids, period_ids) -> dict[tuple[int, int | None], date]:
     return {(task_id, period_id): day for task_id, period_id, day in rows}
 
 
+def _has_extensions() -> Exists:
+    """Whether a plan has an accepted extension: the ledger reads them only then."""
+    return Exists(ExtensionRequest.objects.filter(task__plan=OuterRef("pk"),
+                                                  state=ExtensionRequest.State.ACCEPTED))
+
+
 def due_on_of(task, period) -> date | None:
     """The due date in force of one task's report for one period (None: the task's deadline),
     accepted extensions included: what a submission is judged late against."""
@@ -309,11 +315,13 @@ def ledger(*, plan_ids, on_date: date | None = None, period_ids=None, agency_id:
     Narrow the scope with period_ids, agency_id (that agency's obligations only; the reports
     due are those it owes), task_ids, open_periods (periods not closed), started_by (periods
     started by that day). `supporting` adds the supporting agencies' material; `returns`
-    counts the returns (退回) of each report. Seven queries at most, whatever the scope.
+    counts the returns (退回) of each report. Six queries at most, whatever the scope (seven
+when a plan has an accepted extension).
     """
     on_date = on_date or timezone.localdate()
     plans = {p["pk"]: p for p in Plan.objects.filter(pk__in=plan_ids, state__in=RUNNING_PLANS)
-             .values("pk", "state", "period_start")}
+             .annotate(extended=_has_extensions()).values("pk", "state", "period_start",
+                                                          "extended")}
     periods_q = ReportingPeriod.objects.filter(plan_id__in=list(plans)).order_by("due_on", "pk")
     if period_ids is not None:
         periods_q = periods_q.filter(pk__in=period_ids)
@@ -346,7 +354,8 @@ def ledger(*, plan_ids, on_date: date | None = None, period_ids=None, agency_id:
         "pk", "task_id", "period_id", "state", "late", "submitted_at", "agency_id")}
     completed = _completed_since([row[1] for row in assignments if row[3] == Task.State.VERIFIED])
     return_counts = _returns([r["pk"] for r in reports.values()]) if returns else {}
-    extended = extended_due(scope_tasks, [p.pk for p in periods])
+    extended = (extended_due(scope_tasks, [p.pk for p in periods])
+                if any(p["extended"] for p in plans.values()) else {})
     contributed = set()
     if supporting:
         contributed = set(Contribution.objects.filter(
