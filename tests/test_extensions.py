@@ -3,7 +3,9 @@ ledger (workflow.obligations rule 11) reads the new date once accepted, and only
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
@@ -22,7 +24,7 @@ from workflow.extensions import (
     extension_refuse,
     extension_request,
 )
-from workflow.models import ExtensionRequest, ReportingPeriod
+from workflow.models import Assignment, ExtensionRequest, ReportingPeriod
 from workflow.obligations import NOT_DUE, ON_TIME, OVERDUE, RED, YELLOW, due_on_of
 
 pytestmark = [pytest.mark.django_db]
@@ -248,3 +250,22 @@ def test_a_task_deadline_is_extended_on_the_task():
     cast.task.refresh_from_db()
     assert cast.task.deadline_on == date(2099, 3, 16) == due_on_of(cast.task, None)
     assert ext.original_due_on == date(2099, 3, 2)  # the original is kept on the request
+
+
+def test_the_pending_list_reads_in_a_constant_number_of_queries():
+    cast = build_cast()
+    office = _client(cast.office)
+    tasks = [a.task for a in Assignment.objects.filter(
+        agency=cast.lead.profile.agency, role="lead", active=True).select_related("task")[:3]]
+    extension_request(task=tasks[0], period=cast.period, by=cast.lead, reason="原因。",
+                      progress="进展。", proposed_on=ASKED)
+    office.get(reverse("workflow:extensions"))  # warm the session and the calendar
+    with CaptureQueriesContext(connection) as one:
+        assert office.get(reverse("workflow:extensions")).status_code == 200
+    for task in tasks[1:]:
+        extension_request(task=task, period=cast.period, by=cast.lead, reason="原因。",
+                          progress="进展。", proposed_on=ASKED)
+    with CaptureQueriesContext(connection) as three:
+        page = office.get(reverse("workflow:extensions"))
+    assert page.content.decode().count("/extensions/") >= 3
+    assert len(three.captured_queries) == len(one.captured_queries)
