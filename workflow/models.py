@@ -657,10 +657,13 @@ class ExtensionRequest(ConcurrentTransitionMixin, models.Model):
         return f"{self.task} · {self.period or _('deadline')}"
 
     def needs_head(self) -> bool:
-        return self.task.plan.requires_signoff
+        """As for reports: the plan asks every agency for its head's sign-off, or the agency
+        asks it of its own (Agency.requires_signoff, from main's issue 11 work: read with
+        getattr until the branches meet)."""
+        return self.task.plan.requires_signoff or getattr(self.agency, "requires_signoff", False)
 
     def goes_straight_to_office(self) -> bool:
-        return not self.task.plan.requires_signoff
+        return not self.needs_head()
 
     @fsm_log_by
     @fsm_log_description
