@@ -327,6 +327,10 @@ REQUEST_MAX_BYTES = env_int(
     "REQUEST_MAX_BYTES", max(PLAN_UPLOAD_MAX_BYTES, ATTACHMENT_MAX_BYTES) + 1024 * 1024)
 # Per report or contribution: at most this many attachments, this many bytes in all.
 ATTACHMENTS_PER_REPORT = env_int("ATTACHMENTS_PER_REPORT", 20)
+# 延期申请: how many extensions one report due (or task deadline) may be granted, and how far
+# (working days after the due date in force) an extension may move it (workflow.extensions).
+EXTENSION_MAX_PER_OBLIGATION = env_int("EXTENSION_MAX_PER_OBLIGATION", 2)
+EXTENSION_MAX_WORKING_DAYS = env_int("EXTENSION_MAX_WORKING_DAYS", 20)
 ATTACHMENTS_TOTAL_BYTES = env_int("ATTACHMENTS_TOTAL_BYTES", 100 * 1024 * 1024)
 
 # Sessions end after SESSION_IDLE_SECONDS without a request: every request saves the session

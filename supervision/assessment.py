@@ -18,6 +18,11 @@ is between 0 and 1; the score is Σ weight × component, out of the sum of the w
 What an agency owed for a period, and whether it was on time, late or missing, is its lead
 obligations (workflow.obligations: assigned by the due date, reassigned, co-led, completed…);
 a report not yet due counts as pending and in no score.
+
+Extensions (延期): a report on time by an accepted extension's new date counts as on time,
+unless the office unticks AssessmentWeights.extended_on_time: then it counts as late, with no
+overdue working days. The 督办单 (supervision slips) issued for a period are counted per agency
+(`slips`), shown with the escalations they come with (each slip's 催办/督办 is one of those).
 """
 from __future__ import annotations
 
@@ -31,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tasks.models import IndicatorLead, Target
-from workflow.models import Escalation, IndicatorValue
+from workflow.models import Escalation, IndicatorValue, SupervisionSlip
 from workflow.obligations import LATE, ON_TIME, OVERDUE, ledger
 from workflow.visibility import indicator_values_sent
 
@@ -56,6 +61,8 @@ class Facts:
     overdue_days: list[int] = field(default_factory=list)
     returns: int = 0
     escalations: int = 0
+    extended: int = 0  # reports due under an accepted extension
+    slips: int = 0  # 督办单 issued to the agency for the period
     attainment: list[Fraction] = field(default_factory=list)
 
     @property
@@ -178,10 +185,22 @@ def period_facts(plan_ids, on_date: date | None = None, agency_id: int | None = 
             period__isnull=False).values_list("task_id", "period_id"):
         escalations[(task_id, period_id)] += 1
 
+    strict = set(AssessmentWeights.objects.filter(plan_id__in=plan_ids, extended_on_time=False)
+                 .values_list("plan_id", flat=True))
+    slips = defaultdict(int)
+    for key in SupervisionSlip.objects.filter(
+            task_id__in={o.task_id for o in book.obligations},
+            period__isnull=False).values_list("agency_id", "period_id"):
+        slips[key] += 1
+
     facts: dict[tuple[int, int], Facts] = defaultdict(Facts)
     for ob in book.leads():
         f = facts[(ob.agency_id, ob.period.pk)]
-        if ob.status == ON_TIME:
+        f.extended += ob.item.extended
+        if ob.status == ON_TIME and ob.item.extended and ob.plan_id in strict:
+            f.late += 1  # on time only by the extension, and the office counts that as late
+            f.overdue_days.append(0)
+        elif ob.status == ON_TIME:
             f.on_time += 1
         elif ob.status == LATE:
             f.late += 1
@@ -193,6 +212,9 @@ def period_facts(plan_ids, on_date: date | None = None, agency_id: int | None = 
             f.pending += 1
         f.returns += ob.item.returns
         f.escalations += escalations.get((ob.task_id, ob.period.pk), 0)
+    for (agency, period_id), count in slips.items():
+        if (agency, period_id) in facts:
+            facts[(agency, period_id)].slips = count
 
     indicator_leads = IndicatorLead.objects.filter(indicator__plan_id__in=plan_ids)
     if agency_id is not None:

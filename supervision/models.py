@@ -24,6 +24,10 @@ class AssessmentWeights(models.Model):
         _("overdue working days that cost the whole overdue weight"), default=10,
         help_text=_("A report this many working days late (or more) scores 0 on punctuality."),
     )
+    extended_on_time = models.BooleanField(
+        _("a report on time by an accepted extension counts as on time"), default=True,
+        help_text=_("Untick to count it as late (without overdue working days)."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

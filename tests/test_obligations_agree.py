@@ -3,9 +3,9 @@
 A small plan — four tasks, one co-led, one supported, three agencies and the office — lives
 through a generated history: days pass across 春节 2026, drafts, submissions (by the lead or
 awaiting the head's sign-off), returns, verifications that close the task (办结), reopenings,
-reassignments, supporting material, acknowledgements, the morning sweep's escalations and
-periods being closed. After every step each page's figure is read the way that page reads it
-and compared:
+reassignments, supporting material, acknowledgements, the morning sweep's escalations,
+periods being closed and extensions (延期) accepted or refused. After every step each
+page's figure is read the way that page reads it and compared:
 
 - the dashboard's counts per period and light = the task list filtered by that period and light;
 - the dashboard's red total = the overdue list = the union of the agencies' own "overdue"
@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from agencies.models import Agency, StaffProfile
 from agencies.permissions import plan_grant
+from lib.workdays import add_working_days
 from supervision.assessment import period_facts
 from supervision.bulletins import bulletin_figures
 from supervision.dashboard import office_dashboard, plan_dashboard
@@ -37,6 +38,7 @@ from tasks.models import Plan, Task, TaskAgency
 from tests.cast import person
 from workflow import reminders, services
 from workflow.errors import WorkflowError
+from workflow.extensions import extension_accept, extension_refuse, extension_request
 from workflow.models import Assignment, ProgressReport, ReportingPeriod
 from workflow.obligations import (
     LIGHTS,
@@ -114,6 +116,8 @@ STEPS = st.one_of(
     st.tuples(st.just("acknowledge"), TASK),
     st.tuples(st.just("sweep")),
     st.tuples(st.just("close"), PERIOD),
+    # 延期: the lead asks for `days` more working days; the office accepts (rule 11) or not
+    st.tuples(st.just("extend"), TASK, PERIOD, st.integers(1, 8), st.booleans()),
 )
 
 
@@ -169,6 +173,18 @@ def _apply(world, step, tasks, periods, today):
             reminders.escalations_apply(today)
         elif kind == "close":
             period_close(periods[step[1]], world.office)
+        elif kind == "extend":
+            task, period = tasks[step[1]], periods[step[2]]
+            lead = _lead(world, task)
+            if lead is None:
+                return
+            ext = extension_request(
+                task=task, period=period, by=lead, reason="需要协调。",
+                progress="进展。", proposed_on=add_working_days(today, step[3]))
+            if step[4]:
+                extension_accept(request=ext, by=world.office, new_date=None)
+            else:
+                extension_refuse(request=ext, by=world.office, reason="不同意。")
     except WorkflowError:
         pass
 

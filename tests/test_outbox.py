@@ -510,7 +510,8 @@ def test_the_tasks_run_the_sweep_and_the_flush(stub_reminders):
     assert flush_outbox.apply().get()["sent"] == 1
 
 
-@pytest.mark.parametrize("template", ["instruction", "report_returned", "task_assigned"])
+@pytest.mark.parametrize("template", ["instruction", "report_returned", "task_assigned",
+                                      "extension", "slip"])
 def test_a_subject_is_plain_text_not_html_escaped(template):
     """A subject is a header, not HTML: "&" and quotes stay as typed (issue 10); the HTML body
     still escapes them."""

@@ -34,7 +34,9 @@ from supervision.bulletins import bulletin_generate, bulletin_versions
 from tests.cast import build_cast, build_second_office
 from workflow import services
 from workflow.attachments import attachment_add
+from workflow.extensions import extension_request
 from workflow.models import Assignment, Contribution, ProgressReport, ReportingPeriod
+from workflow.slips import task_escalate_as_slip
 
 pytestmark = pytest.mark.django_db
 
@@ -137,6 +139,18 @@ APP = {
     ("workflow:period-close", "period"): POST_ONLY,
     # 待审签: agency heads only, their own agency's reports
     ("workflow:signoff-queue", ""): row(LOGIN, 403, 200, 403, 403, 403, 403, 403, 403, 403),
+    # 延期申请 and 督办单: the agency that asked / is addressed, the plan's office and leaders
+    ("workflow:extension-ask", "task"): POST_ONLY,
+    ("workflow:extensions", ""): everyone_logged_in(200),  # each sees what waits for them
+    ("workflow:extension", "lead's extension"): row(LOGIN, 200, 200, 404, 404, 200, 200, 404,
+                                                    404, 200),
+    ("workflow:extension-decide", "lead's extension"): POST_ONLY,
+    ("workflow:slip-issue", "escalation"): POST_ONLY,
+    ("workflow:slip", "lead's slip"): row(LOGIN, 200, 200, 404, 404, 200, 200, 404, 404, 200),
+    ("workflow:slip-docx", "lead's slip"): row(LOGIN, 200, 200, 404, 404, 200, 200, 404, 404,
+                                               200),
+    ("workflow:slip-acknowledge", "lead's slip"): POST_ONLY,
+    ("workflow:plan-slips", "plan"): row(LOGIN, 404, 404, 404, 404, 200, 200, 404, 404, 200),
 }
 
 
@@ -182,6 +196,12 @@ class World:
         bulletin_generate(period=period, by=cast.office)
         self.bulletin = next(iter(bulletin_versions(period)[0]["files"].values()))
         self.assignment = Assignment.objects.get(task=task, agency=cast.lead.profile.agency)
+        self.extension = extension_request(
+            task=task, period=period, by=cast.lead, reason="矩阵延期原因。", progress="进展。",
+            proposed_on=date(2099, 1, 20))
+        self.slip = next(s for s in task_escalate_as_slip(
+            task=task, by=cast.office, kind="supervise", text="矩阵督办。", period=period)
+            if s.agency_id == cast.lead.profile.agency_id)
         self.users = {
             "lead": cast.lead, "head": cast.head, "supporting": cast.supporting,
             "outsider": cast.outsider, "office": cast.office, "director": cast.director,
@@ -217,6 +237,9 @@ class World:
             "bad token": {"uidb64": "MQ", "token": "set-password"},
             "one": {"pk": 1},
             "lead user": {"pk": cast.lead.pk},
+            "lead's extension": {"pk": self.extension.pk},
+            "lead's slip": {"pk": self.slip.pk},
+            "escalation": {"pk": self.slip.escalation_id},
         }
 
 

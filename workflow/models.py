@@ -98,6 +98,12 @@ class ReportingPeriod(models.Model):
         return self.closed_at is not None
 
 
+def head_signs_off(plan, agency) -> bool:
+    """What an agency sends the office passes its head first when the plan asks it of every
+    agency or the agency asks it of its own."""
+    return plan.requires_signoff or agency.requires_signoff
+
+
 def _may_report(report, user) -> bool:
     return user.has_perm("tasks.report_task", report.task)
 
@@ -170,9 +176,7 @@ class ProgressReport(ConcurrentTransitionMixin, models.Model):
         return f"{self.task} · {self.period}"
 
     def needs_signoff(self) -> bool:
-        """The plan asks every agency for its head's sign-off, or the reporting agency asks it
-        of its own reports."""
-        return self.task.plan.requires_signoff or self.agency.requires_signoff
+        return head_signs_off(self.task.plan, self.agency)
 
     def goes_straight_to_office(self) -> bool:
         return not self.needs_signoff()
@@ -567,3 +571,221 @@ class CalendarDay(models.Model):
     @property
     def is_working_day(self) -> bool:
         return self.kind == self.Kind.WORKDAY
+
+
+# ---- 延期申请 (extension requests) -----------------------------------------------------------
+
+def _may_ask(request, user) -> bool:
+    return user.has_perm("tasks.report_task", request.task)
+
+
+def _may_approve_as_head(request, user) -> bool:
+    return user.has_perm("tasks.signoff_task", request.task)
+
+
+def _may_decide(request, user) -> bool:
+    """The plan's office decides; once referred (呈领导), a leader of the plan."""
+    if request.state == ExtensionRequest.State.REFERRED:
+        return user.has_perm("tasks.lead_plan", request.task.plan)
+    return may_supervise(request.task.plan, user)
+
+
+def _may_refer(request, user) -> bool:
+    return may_supervise(request.task.plan, user)
+
+
+class ExtensionRequest(ConcurrentTransitionMixin, models.Model):
+    """延期申请: the lead agency asks, before the due date, for more time on a period's report
+    (or on the task's own deadline, period empty). Its head approves it when the plan asks for
+    sign-off; the office accepts (setting the new date), refuses, or refers it to a leader who
+    decides. Until accepted the original date holds; an accepted one moves the due date of
+    that task and period in the ledger (workflow.obligations.extended_due)."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Awaiting the agency head")
+        SUBMITTED = "submitted", _("With the office")
+        REFERRED = "referred", _("Referred to a leader")
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
+
+    PENDING = (State.REQUESTED, State.SUBMITTED, State.REFERRED)
+
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="extensions"
+    )
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name=_("period"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="extensions",
+        help_text=_("Empty: the task's own deadline."),
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="extensions"
+    )
+    state = FSMField(_("state"), choices=State.choices, default=State.REQUESTED,
+                     protected=True)
+    reason = models.TextField(_("reason"))
+    progress = models.TextField(_("progress so far"))
+    original_due_on = models.DateField(_("due on when asked"))
+    proposed_on = models.DateField(_("proposed new date"))
+    decided_on = models.DateField(_("new due date"), null=True, blank=True)
+    refusal_reason = models.TextField(_("reason for refusal"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering = ["requested_at"]
+        constraints = [
+            # One request at a time per task and period (or deadline): the pending list and
+            # the ledger never meet two.
+            models.UniqueConstraint(
+                fields=["task", "period"], condition=Q(state__in=["requested", "submitted",
+                                                                   "referred"]),
+                name="workflow_extension_one_pending", nulls_distinct=False,
+            ),
+        ]
+        indexes = [
+            # obligations.extended_due: the accepted extensions of the ledger's tasks.
+            models.Index(fields=["task", "period"], condition=Q(state="accepted"),
+                         name="workflow_extension_accepted"),
+        ]
+
+    def __str__(self):
+        return f"{self.task} · {self.period or _('deadline')}"
+
+    def needs_head(self) -> bool:
+        """As for reports (head_signs_off)."""
+        return head_signs_off(self.task.plan, self.agency)
+
+    def goes_straight_to_office(self) -> bool:
+        return not self.needs_head()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.REQUESTED, target=State.SUBMITTED,
+                conditions=[goes_straight_to_office], permission=_may_ask)
+    def send(self, by=None, description=None):
+        """To the office at once, when the plan asks for no sign-off."""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.REQUESTED, target=State.SUBMITTED,
+                conditions=[needs_head], permission=_may_approve_as_head)
+    def head_approve(self, by=None, description=None):
+        """The agency head approves and the request goes to the office."""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.REQUESTED, target=State.REFUSED,
+                permission=_may_approve_as_head)
+    def head_refuse(self, by=None, description=None):
+        """The agency head withholds it, with a reason."""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.SUBMITTED, target=State.REFERRED,
+                permission=_may_refer)
+    def refer(self, by=None, description=None):
+        """呈领导: the office passes it to a leader of the plan to decide."""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=[State.SUBMITTED, State.REFERRED], target=State.ACCEPTED,
+                permission=_may_decide)
+    def accept(self, by=None, description=None):
+        """Accepted, with the new due date (decided_on)."""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=[State.SUBMITTED, State.REFERRED], target=State.REFUSED,
+                permission=_may_decide)
+    def refuse(self, by=None, description=None):
+        """Refused, with a reason: the original date holds."""
+
+
+# ---- 督办单 (numbered supervision slips) ----------------------------------------------------
+
+class SlipCounter(models.Model):
+    """The last 督办单 number an office gave in a year (年度流水号): taken by one
+    INSERT … ON CONFLICT DO UPDATE … RETURNING (workflow.slips), safe under concurrency."""
+
+    office_agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["office_agency", "year"],
+                                    name="workflow_slipcounter_once"),
+        ]
+
+
+class SupervisionSlip(models.Model):
+    """督办单: a 催办 or 督办 issued as a numbered slip to one lead agency, in the colour the
+    obligation's state gives it (workflow.slips.slip_colour), printable as a .docx and
+    acknowledged (签收) by the agency."""
+
+    class Colour(models.TextChoices):
+        BLUE = "blue", _("Blue: due soon")
+        YELLOW = "yellow", _("Yellow: behind pace or returned")
+        RED = "red", _("Red: overdue")
+
+    escalation = models.ForeignKey(
+        Escalation, verbose_name=_("escalation"), on_delete=models.CASCADE,
+        related_name="slips",
+    )
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="slips"
+    )
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name=_("period"), null=True, blank=True,
+        on_delete=models.RESTRICT, related_name="slips",
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="slips"
+    )
+    office_agency = models.ForeignKey(
+        Agency, verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.PositiveIntegerField(_("number"))
+    colour = models.CharField(_("colour"), max_length=6, choices=Colour.choices)
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("issued by"), null=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("acknowledged by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("supervision slip")
+        verbose_name_plural = _("supervision slips")
+        ordering = ["-year", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["office_agency", "year", "number"],
+                                    name="workflow_slip_number_once"),
+            models.UniqueConstraint(fields=["escalation", "agency"],
+                                    name="workflow_slip_once_per_agency"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """〔2026〕第12号"""
+        return f"〔{self.year}〕第{self.number}号"

@@ -37,6 +37,10 @@ The rules, each written once, here:
 10. Lights of a report due: green when verified, or submitted on time; none when submitted
    late and waiting for the office; red when chased and past its due date; yellow when
    chased and at most LIGHT_WORKING_DAYS working days remain; none otherwise.
+11. An accepted extension (延期, ExtensionRequest) moves the due date of its task and period:
+   on time, late, overdue days, chasing and lights (rules 7 to 10) count from the new date
+   (`extended_due`, the latest accepted one). Who owes it (rules 3, 4 and 6) is still decided
+   on the period's own due date. A pending or refused request changes nothing.
 
 Acknowledgements (签收) owed are `receipts_owed()`, in this module too.
 """
@@ -47,7 +51,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from django.db.models import Count, Max
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
@@ -55,7 +59,7 @@ from django_fsm_log.models import StateLog
 from lib.workdays import add_working_days, working_days_between
 from tasks.models import Plan, Task, TaskAgency
 
-from .models import Assignment, Contribution, ProgressReport, ReportingPeriod
+from .models import Assignment, Contribution, ExtensionRequest, ProgressReport, ReportingPeriod
 
 State = ProgressReport.State
 LEAD, SUPPORTING = TaskAgency.Role.LEAD, TaskAgency.Role.SUPPORTING
@@ -137,6 +141,7 @@ class ReportDue:
     returns: int = 0  # times returned (退回), when the ledger was asked for them
     lead_ids: list[int] = field(default_factory=list)  # the agencies that owe it
     live_lead_ids: list[int] = field(default_factory=list)  # … of them still assigned
+    extended_to: date | None = None  # rule 11: the due date an accepted extension set
 
     @property
     def period_id(self) -> int:
@@ -144,7 +149,11 @@ class ReportDue:
 
     @property
     def due_on(self) -> date:
-        return self.period.due_on
+        return self.extended_to or self.period.due_on
+
+    @property
+    def extended(self) -> bool:
+        return self.extended_to is not None
 
     @property
     def submitted(self) -> bool:
@@ -274,6 +283,30 @@ def _returns(report_ids) -> dict[int, int]:
         .values_list("object_id").annotate(n=Count("pk")).order_by())
 
 
+def extended_due(task_ids, period_ids) -> dict[tuple[int, int | None], date]:
+    """Rule 11: {(task id, period id or None for the task's deadline): the due date the latest
+    accepted extension set}, in one query (index workflow_extension_accepted)."""
+    rows = (ExtensionRequest.objects
+            .filter(task_id__in=task_ids, state=ExtensionRequest.State.ACCEPTED)
+            .filter(Q(period_id__in=period_ids) | Q(period=None))
+            .order_by("decided_at", "pk").values_list("task_id", "period_id", "decided_on"))
+    return {(task_id, period_id): day for task_id, period_id, day in rows}
+
+
+def _has_extensions() -> Exists:
+    """Whether a plan has an accepted extension: the ledger reads them only then."""
+    return Exists(ExtensionRequest.objects.filter(task__plan=OuterRef("pk"),
+                                                  state=ExtensionRequest.State.ACCEPTED))
+
+
+def due_on_of(task, period) -> date | None:
+    """The due date in force of one task's report for one period (None: the task's deadline),
+    accepted extensions included: what a submission is judged late against."""
+    original = period.due_on if period is not None else task.deadline_on
+    return extended_due([task.pk], [period.pk] if period else []).get(
+        (task.pk, period.pk if period else None), original)
+
+
 def ledger(*, plan_ids, on_date: date | None = None, period_ids=None, agency_id: int | None = None,
            task_ids=None, open_periods: bool = False, started_by: date | None = None,
            supporting: bool = False, returns: bool = False) -> Ledger:
@@ -282,11 +315,13 @@ def ledger(*, plan_ids, on_date: date | None = None, period_ids=None, agency_id:
     Narrow the scope with period_ids, agency_id (that agency's obligations only; the reports
     due are those it owes), task_ids, open_periods (periods not closed), started_by (periods
     started by that day). `supporting` adds the supporting agencies' material; `returns`
-    counts the returns (退回) of each report. Six queries at most, whatever the scope.
+    counts the returns (退回) of each report. Six queries at most, whatever the scope (seven
+when a plan has an accepted extension).
     """
     on_date = on_date or timezone.localdate()
     plans = {p["pk"]: p for p in Plan.objects.filter(pk__in=plan_ids, state__in=RUNNING_PLANS)
-             .values("pk", "state", "period_start")}
+             .annotate(extended=_has_extensions()).values("pk", "state", "period_start",
+                                                          "extended")}
     periods_q = ReportingPeriod.objects.filter(plan_id__in=list(plans)).order_by("due_on", "pk")
     if period_ids is not None:
         periods_q = periods_q.filter(pk__in=period_ids)
@@ -319,6 +354,8 @@ def ledger(*, plan_ids, on_date: date | None = None, period_ids=None, agency_id:
         "pk", "task_id", "period_id", "state", "late", "submitted_at", "agency_id")}
     completed = _completed_since([row[1] for row in assignments if row[3] == Task.State.VERIFIED])
     return_counts = _returns([r["pk"] for r in reports.values()]) if returns else {}
+    extended = (extended_due(scope_tasks, [p.pk for p in periods])
+                if any(p["extended"] for p in plans.values()) else {})
     contributed = set()
     if supporting:
         contributed = set(Contribution.objects.filter(
@@ -350,7 +387,7 @@ def ledger(*, plan_ids, on_date: date | None = None, period_ids=None, agency_id:
                     continue  # no lead owes this period's report: no material is owed either
                 item = items[(task_id, period.pk)] = _item(
                     task_id, plan_id, period, report, state, submitted_on, level, on_date,
-                    plans[plan_id], return_counts)
+                    plans[plan_id], return_counts, extended.get((task_id, period.pk)))
             as_of = _as_of(item, plans[plan_id], on_date, relieved_on)
             live = relieved_on is None and plan_running and not period.is_closed
             if role == LEAD:
@@ -358,8 +395,8 @@ def ledger(*, plan_ids, on_date: date | None = None, period_ids=None, agency_id:
                 if live:
                     item.live_lead_ids.append(agency)
                 status, days = _status(state=state, submitted_on=submitted_on,
-                                       late=bool(report and report["late"]), due_on=due_on,
-                                       as_of=as_of)
+                                       late=bool(report and report["late"]),
+                                       due_on=item.due_on, as_of=as_of)
                 chased = live and status in (OVERDUE, NOT_DUE)
             else:
                 if (task_id, period.pk, agency) in contributed:
@@ -382,17 +419,18 @@ def ledger(*, plan_ids, on_date: date | None = None, period_ids=None, agency_id:
 
 
 def _item(task_id, plan_id, period, report, state, submitted_on, level, on_date, plan,
-          return_counts) -> ReportDue:
+          return_counts, extended_to=None) -> ReportDue:
     late = bool(report and report["late"])
     as_of = _as_of(None, plan, on_date, None, period=period)
     status, days = _status(state=state, submitted_on=submitted_on, late=late,
-                           due_on=period.due_on, as_of=as_of)
+                           due_on=extended_to or period.due_on, as_of=as_of)
     return ReportDue(
         task_id=task_id, plan_id=plan_id, period=period,
         report_id=report["pk"] if report else None, report_state=state,
         report_agency_id=report["agency_id"] if report else None, submitted_on=submitted_on,
         late=late, status=status, overdue_days=days, chased=False, light=NO_LIGHT,
         escalation_level=level, returns=return_counts.get(report["pk"], 0) if report else 0,
+        extended_to=extended_to,
     )
 
 

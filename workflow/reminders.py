@@ -161,7 +161,7 @@ class DayWork:
         policy = self.policies[item.plan_id]
         key, url = f"task:{task.pk}", _task_url(task.pk, period.pk)
         overdue = self.overdue_days(item)
-        values = {"task": _short(task), "period": period.label, "due": period.due_on.isoformat(),
+        values = {"task": _short(task), "period": period.label, "due": item.due_on.isoformat(),
                   "days": overdue or 0}
         leads = item.live_lead_ids
         people = self.people
@@ -176,9 +176,11 @@ class DayWork:
             add(people.of(item.report_agency_id, Role.REPORTER), RETURNED,
                 f"returned#{item.returns or 1}", RETURNED_URGENCY,
                 _("Report for %(period)s was returned for revision: %(task)s") % values)
-        stage = report_stage(period.due_on, self.on_date, policy)
+        stage = report_stage(item.due_on, self.on_date, policy)
         if stage is not None:
             stage_name, urgency = stage
+            if item.extended:  # rule 11: the stages start again from the new due date
+                stage_name += f"@{item.due_on:%Y%m%d}"
             if overdue:
                 text = _("Report for %(period)s is %(days)d working days overdue (due "
                          "%(due)s): %(task)s") % values
@@ -313,7 +315,7 @@ def overdue_rows(plan_ids, on_date: date) -> list[dict]:
              "agencies": [agencies[a] for a in i.live_lead_ids],
              "working_days": i.overdue_days, "level": tasks[i.task_id].escalation_level}
             for i in items]
-    rows.sort(key=lambda r: (-r["period"].due_on.toordinal(), r["plan"].pk, r["task"].order))
+    rows.sort(key=lambda r: (-r["item"].due_on.toordinal(), r["plan"].pk, r["task"].order))
     return rows
 
 

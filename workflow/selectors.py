@@ -27,7 +27,13 @@ from tasks.selectors import (  # noqa: F401  (one lookup per kind, used by the v
 )
 
 from . import reminders, visibility
-from .models import Assignment, Contribution, ProgressReport, ReportingPeriod
+from .models import (
+    Assignment,
+    Contribution,
+    ExtensionRequest,
+    ProgressReport,
+    ReportingPeriod,
+)
 from .recipients import agency_owner_key
 
 
@@ -142,7 +148,28 @@ def timeline(task: Task, user=None) -> list[dict]:
         entries.append({"at": escalation.created_at, "kind": "escalation",
                         "escalation": escalation, "by": escalation.by, "level": escalation.level,
                         "escalation_kind": escalation.kind, "text": escalation.text})
+    entries += _extension_entries(task, user)
     return sorted(entries, key=lambda e: e["at"])
+
+
+def _extension_entries(task: Task, user) -> list[dict]:
+    """延期申请 on the timeline: each request when asked, and each of its steps (StateLog)."""
+    extensions = task.extensions.all()
+    if user is not None:
+        extensions = visibility.extensions_visible_to(user, extensions)
+    extensions = {e.pk: e for e in extensions.select_related("period", "agency", "requested_by")}
+    if not extensions:
+        return []
+    labels = dict(ExtensionRequest.State.choices)
+    entries = [{"at": e.requested_at, "kind": "extension", "extension": e, "by": e.requested_by}
+               for e in extensions.values()]
+    for log in StateLog.objects.filter(
+            content_type__model="extensionrequest", content_type__app_label="workflow",
+            object_id__in=list(extensions)).select_related("by"):
+        entries.append({"at": log.timestamp, "kind": "extension_step", "log": log, "by": log.by,
+                        "extension": extensions[log.object_id],
+                        "target": labels.get(log.state, log.state)})
+    return entries
 
 
 def contributions_status(task: Task, period: ReportingPeriod, user) -> list[dict]:

@@ -30,6 +30,7 @@ from .models import (
     ProgressReport,
     ReportingPeriod,
 )
+from .obligations import due_on_of
 from .periods import plan_reminder_defaults
 from .recipients import agency_staff, agency_tell
 
@@ -327,7 +328,7 @@ def _tell_heads(report: ProgressReport, by) -> None:
 
 def _mark_submitted(report: ProgressReport) -> None:
     report.submitted_at = timezone.now()
-    report.late = timezone.localdate() > report.period.due_on
+    report.late = timezone.localdate() > due_on_of(report.task, report.period)  # rule 11
 
 
 def _start_task(task: Task, by) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agency, office, people, setup
+from .views import agency, extensions, office, people, setup
 
 app_name = "workflow"
 
@@ -40,6 +40,16 @@ urlpatterns = [
     path("periods/<int:pk>/close/confirm/", office.close_period_confirm,
          name="period-close-confirm"),
     path("periods/<int:pk>/reopen/", office.reopen_period, name="period-reopen"),
+    # 延期申请 and 督办单 (views/extensions.py)
+    path("tasks/<int:pk>/extension/", extensions.extension_ask, name="extension-ask"),
+    path("extensions/", extensions.extension_list, name="extensions"),
+    path("extensions/<int:pk>/", extensions.extension_detail, name="extension"),
+    path("extensions/<int:pk>/decide/", extensions.extension_decide, name="extension-decide"),
+    path("escalations/<int:pk>/slip/", extensions.slip_issue, name="slip-issue"),
+    path("slips/<int:pk>/", extensions.slip_detail, name="slip"),
+    path("slips/<int:pk>/docx/", extensions.slip_download, name="slip-docx"),
+    path("slips/<int:pk>/acknowledge/", extensions.slip_ack, name="slip-acknowledge"),
+    path("plans/<int:pk>/slips/", extensions.plan_slips, name="plan-slips"),
     # setting a plan up (views/setup.py)
     path("plans/<int:pk>/periods/", setup.plan_periods, name="plan-periods"),
     path("calendar/", setup.working_calendar, name="calendar"),

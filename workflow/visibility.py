@@ -23,6 +23,9 @@ The rule (issue 10):
   bulletins and the assessment count only sent values (indicator_values_sent).
 - Instruction (领导批示): whoever sees its task — and, when it is about a report, that report.
 - Bulletin (督查通报, files per period): the plan's office and leaders.
+- Extension request (延期申请) and supervision slip (督办单): the agency that asked (or that
+  the slip is addressed to), on a task it works on; and the plan's office and leaders.
+  Another agency — a co-lead or supporting agency included — does not see them.
 
 A superuser is granted every object permission by Django and guardian, so sees everything;
 model-wide permissions of an ordinary staff user open nothing here (accept_global_perms=False).
@@ -40,10 +43,12 @@ from tasks.selectors import plans_readable_by, tasks_of_agency_user, tasks_visib
 from .models import (
     Attachment,
     Contribution,
+    ExtensionRequest,
     IndicatorValue,
     Instruction,
     ProgressReport,
     ReportingPeriod,
+    SupervisionSlip,
 )
 
 State = ProgressReport.State
@@ -224,6 +229,37 @@ def bulletin_visible_to(user, period: ReportingPeriod) -> bool:
 def bulletin_period_or_404(user, pk) -> ReportingPeriod:
     return _one_or_404(
         bulletin_periods_visible_to(user, ReportingPeriod.objects.select_related("plan")), pk)
+
+
+# ---- extension requests and supervision slips (an agency's own, and the plan's readers) ------
+
+def _own_agency_or_plan(user, qs: QuerySet) -> QuerySet:
+    if _anonymous(user):
+        return qs.none()
+    own = Q(pk__in=[])
+    agency_id = _agency_id(user)
+    if agency_id is not None:
+        own = Q(agency_id=agency_id, task__in=_pks(tasks_of_agency_user(user)))
+    return qs.filter(own | Q(task__plan__in=_pks(plans_readable_by(user))))
+
+
+def extensions_visible_to(user, qs: QuerySet | None = None) -> QuerySet[ExtensionRequest]:
+    return _own_agency_or_plan(user, ExtensionRequest.objects.all() if qs is None else qs)
+
+
+def extension_or_404(user, pk) -> ExtensionRequest:
+    return _one_or_404(extensions_visible_to(user, ExtensionRequest.objects.select_related(
+        "task__plan", "period", "agency", "requested_by", "decided_by")), pk)
+
+
+def slips_visible_to(user, qs: QuerySet | None = None) -> QuerySet[SupervisionSlip]:
+    return _own_agency_or_plan(user, SupervisionSlip.objects.all() if qs is None else qs)
+
+
+def slip_or_404(user, pk) -> SupervisionSlip:
+    return _one_or_404(slips_visible_to(user, SupervisionSlip.objects.select_related(
+        "task__plan", "period", "agency", "office_agency", "escalation", "issued_by",
+        "acknowledged_by")), pk)
 
 
 # ---- for views ------------------------------------------------------------------------------

@@ -211,7 +211,7 @@ def scorecard(request, pk: int):
 class WeightsForm(forms.ModelForm):
     class Meta:
         model = AssessmentWeights
-        fields = [*COMPONENTS, "overdue_cap_working_days"]
+        fields = [*COMPONENTS, "overdue_cap_working_days", "extended_on_time"]
 
     def clean(self):
         data = super().clean()

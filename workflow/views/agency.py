@@ -40,7 +40,7 @@ from ..models import (
     ProgressReport,
     ReportingPeriod,
 )
-from ..obligations import OVERDUE, Obligation, ledger
+from ..obligations import OVERDUE, Obligation, due_on_of, ledger
 from ..services import EDITABLE, REPORT_FIELDS, WorkflowError
 from .common import back, int_or_none, refused
 
@@ -355,6 +355,15 @@ def task_detail(request, pk: int):
 
     # For the lead drafting its report: who has contributed (submitted material) and who not.
     status = selectors.contributions_status(task, period, user) if editable else []
+    # 延期申请 and 督办单 the user may read; the due date in force (an accepted extension's).
+    due_in_force = due_on_of(task, period) if period is not None else None
+    extensions = list(visibility.extensions_visible_to(user, task.extensions.all())
+                      .select_related("period", "agency").order_by("-requested_at"))
+    slips = list(visibility.slips_visible_to(user, task.slips.all())
+                 .select_related("period", "agency").order_by("-year", "-number"))
+    may_ask_extension = (may_report and period_open and due_in_force is not None
+                         and timezone.localdate() < due_in_force
+                         and (report is None or report.state in EDITABLE))
     return render(request, "workflow/task_detail.html", {
         "task": task,
         "plan": task.plan,
@@ -382,6 +391,10 @@ def task_detail(request, pk: int):
         "completion_choices": ProgressReport.Completion.choices,
         "form_fields": form_fields,
         "kept": kept is not None,
+        "due_in_force": due_in_force,
+        "extensions": extensions,
+        "slips": slips,
+        "may_ask_extension": may_ask_extension,
     })
 
 

@@ -36,6 +36,7 @@ from ..models import Contribution, Escalation, IndicatorValue, ReportingPeriod
 from ..obligations import REPORT_STATE_LABELS, receipts_owed
 from ..periods import period_close, period_missing, period_reopen, period_timeline
 from ..reminders import overdue_rows
+from ..slips import task_escalate_as_slip
 from .common import back, refused
 
 OVERDUE_PER_PAGE = 50
@@ -303,7 +304,8 @@ def receipts(request, pk: int):
 @login_required
 @require_POST
 def escalate(request, pk: int):
-    """催办 (kind=urge) or 督办 (kind=supervise) with the office's text; `period` optional."""
+    """催办 (kind=urge) or 督办 (kind=supervise) with the office's text; `period` optional;
+    `slip` issues it as a numbered 督办单 too."""
     task = selectors.task_for_user(request.user, pk, write=True)
     period = None
     period_id = request.POST.get("period", "").strip()
@@ -315,13 +317,23 @@ def escalate(request, pk: int):
             raise Http404
     kind = request.POST.get("kind", "")
     try:
-        escalation = task_escalate(task=task, by=request.user, kind=kind, period=period,
-                                   text=request.POST.get("text", ""))
+        if request.POST.get("slip"):  # issued as a numbered 督办单 as well
+            slips = task_escalate_as_slip(task=task, by=request.user, kind=kind,
+                                          period=period, text=request.POST.get("text", ""))
+            escalation = slips[0].escalation
+        else:
+            slips = []
+            escalation = task_escalate(task=task, by=request.user, kind=kind, period=period,
+                                       text=request.POST.get("text", ""))
     except WorkflowError as exc:
         refused(request, exc)
     else:
         messages.success(request, _("%(kind)s sent to the lead agency: %(task)s") % {
             "kind": escalation.get_kind_display(), "task": task})
+        if slips:
+            messages.success(request, _("Supervision slip issued: %(numbers)s") % {
+                "numbers": "、".join(s.label for s in slips)})
+            return redirect("workflow:slip", slips[0].pk)
     return back(request, reverse("workflow:task", args=[task.pk]))
 
 
