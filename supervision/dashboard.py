@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
+from lib.ranking import rank
 from tasks.models import Plan, Section, Task
 from tasks.selectors import plans_readable_by
 from workflow.models import Assignment, Escalation, ReportingPeriod
@@ -280,6 +281,11 @@ def _ranking(book: Ledger, plan_ids, plan_id, sort):
     rows = agency_ranking(book, plan_ids)
     for r in rows:
         r["url"] = scorecard_url(r["pk"], plan_id)
+        r["rank"], r["tied"] = None, False
+    # The place (名次) is by on-time rate whatever the sort; equal rates share it (并列).
+    rated = sorted((r for r in rows if r["on_time_rate"] is not None),
+                   key=lambda r: (-r["on_time_rate"], r["name"]))
+    rank(rated, key=lambda r: r["on_time_rate"])
     rows, sort = sort_ranking(rows, sort)
     return rows, sort
 

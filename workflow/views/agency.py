@@ -33,6 +33,7 @@ from tasks.models import Indicator, Task, TaskAgency
 
 from .. import selectors, services, visibility
 from ..attachments import attachment_add
+from ..levels import level_names
 from ..models import (
     Assignment,
     Contribution,
@@ -355,6 +356,7 @@ def task_detail(request, pk: int):
         "assignments": page["assignments"],  # the office actions list them for reassignment
         "groups": _groups(page["assignments"]),
         "timeline": _timeline(page["timeline"], page["reports"]),
+        "level_names": level_names([task.plan_id]),
         "periods": periods,
         "period": period,
         "period_open": period_open,

@@ -32,6 +32,7 @@ from agencies.permissions import is_office, is_office_director, may_instruct
 from .. import selectors, services, visibility
 from ..errors import WorkflowError
 from ..escalation import task_escalate
+from ..levels import level_names
 from ..models import Contribution, Escalation, IndicatorValue, ReportingPeriod
 from ..obligations import REPORT_STATE_LABELS, receipts_owed
 from ..periods import period_close, period_missing, period_reopen, period_timeline
@@ -332,6 +333,7 @@ def _overdue_page(request, plans, plan=None):
     return render(request, "workflow/office_overdue.html", {
         "plan": plan, "rows": page.object_list, "page": page, "count": len(rows),
         "today": today, "urge": Escalation.Kind.URGE,
+        "level_names": level_names([p.pk for p in plans]),
     })
 
 
