@@ -50,7 +50,7 @@ class TaskFilter(django_filters.FilterSet):
         fields = ["q", "plan", "section", "agency", "role", "state", "period", "owed", "light",
                   "report_state", "escalation_level"]
 
-    def __init__(self, data=None, queryset=None, *, plans, items=None, **kwargs):
+    def __init__(self, data=None, queryset=None, *, plans, items=None, levels=None, **kwargs):
         super().__init__(data, queryset, **kwargs)
         plan_ids = [p.pk for p in plans]
         self.items = items or {}  # task id → its ReportDue in the period shown
@@ -66,7 +66,7 @@ class TaskFilter(django_filters.FilterSet):
             assignments__task__plan_id__in=plan_ids, assignments__active=True
         ).distinct().order_by("name")
         # Levels by name: the plan's ladder (提醒 → 催办 → 督办 → 通报), the default one for many.
-        ladder = level_names(plan_ids[:1] if len(plan_ids) == 1 else []).ladder()
+        ladder = (levels or level_names(plan_ids)).ladder()
         fields["escalation_level"].choices = [("", "---------"), ("0", _("Not escalated"))] + [
             (str(order), name) for order, name in sorted(ladder.items())]
         if "period" in fields:

@@ -74,11 +74,11 @@ def _task_rows(request, plans, *, template: str, extra: dict):
                     .order_by("role", "agency__name"))
     tasks = (Task.objects.filter(plan__in=plans).select_related("section", "plan")
              .prefetch_related(live).order_by("plan_id", "order", "pk"))
-    task_filter = TaskFilter(request.GET or None, tasks, plans=plans, items=items)
+    names = level_names([p.pk for p in plans])
+    task_filter = TaskFilter(request.GET or None, tasks, plans=plans, items=items, levels=names)
     rows = task_filter.qs
     supervised = set(selectors.plans_supervised_by(request.user)
                      .filter(pk__in=[p.pk for p in plans]).values_list("pk", flat=True))
-    names = level_names([p.pk for p in plans])
     if request.GET.get("format") == "xlsx":
         return _tasks_xlsx(extra.get("plan"), shown, [_row(t, items) for t in rows], names)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))

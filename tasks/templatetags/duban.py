@@ -64,6 +64,12 @@ def person(user) -> str:
 
 
 @register.filter
+def person_unit(user) -> str:
+    """A person with their agency, 张伟（市农业农村局）: timelines and signatures."""
+    return person_name(user, unit=True)
+
+
+@register.filter
 def person_or_dash(user) -> str:
     return person_name(user) if user is not None else "—"
 

@@ -261,7 +261,7 @@ def _timeline(entries: list[dict], reports: list[ProgressReport]) -> list[dict]:
     acknowledged an assignment (one query for all of them), and runs of assignments merged."""
     report_states, task_states = dict(State.choices), dict(Task.State.choices)
     periods = {report.pk: report.period for report in reports}
-    acknowledgers = get_user_model().objects.in_bulk({
+    acknowledgers = get_user_model().objects.select_related("profile__agency").in_bulk({
         e["assignment"].acknowledged_by_id for e in entries
         if e["kind"] == "acknowledged" and e["assignment"].acknowledged_by_id})
     result = []

@@ -77,9 +77,9 @@ def report_detail(request, pk: int):
         "attachments": list(report.attachments.all()),
         "contributions": list(contributions),
         "instructions": list(visibility.instructions_visible_to(user, task.instructions.all())
-                             .select_related("author", "report__period")),
+                             .select_related("author__profile__agency", "report__period")),
         "log": list(visibility.report_steps_visible_to(user, task, StateLog.objects.for_(report))
-                    .select_related("by", "content_type")
+                    .select_related("by__profile__agency", "content_type")
                     .order_by("timestamp")),
         "can_verify": has_transition_perm(report.verify, user),
         "can_return": has_transition_perm(report.return_for_revision, user),
