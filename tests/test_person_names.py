@@ -54,6 +54,7 @@ def test_an_urge_and_an_instruction_name_their_author(cast):
     task_escalate(task=cast.task, by=cast.office, kind="urge", text="请尽快报送。")
     urge = OutboxMessage.objects.get(kind="escalation", recipient=cast.lead)
     assert "王芳" in urge.body_text
+    assert "督办等级：提醒" in urge.body_text  # the level by name, one level up from none
     instruction_create(task=cast.task, by=cast.leader, text="抓紧推进。")
     note = OutboxMessage.objects.get(kind="instruction", recipient=cast.lead)
     assert "欧阳建国" in note.body_text and "leader" not in note.body_text
