@@ -112,3 +112,17 @@ def test_every_model_and_field_of_ours_has_a_chinese_name():
                             and not CJK.search(str(field.verbose_name)):
                         missing.append(f"{opts.label}.{field.name}: {field.verbose_name}")
     assert not missing, "\n".join(missing)
+
+
+def test_the_admin_names_people_and_escalation_levels(client):
+    from workflow.escalation import task_escalate
+
+    cast = build_cast()
+    User.objects.filter(pk=cast.office.pk).update(last_name="王", first_name="芳")
+    cast.office.refresh_from_db()
+    task_escalate(task=cast.task, by=cast.office, kind="urge", text="催办。")
+    client.force_login(User.objects.create_superuser("clerk", password="x"))
+    page = client.get(reverse("admin:workflow_escalation_changelist")).content.decode()
+    assert '<td class="field-level_shown">提醒</td>' in page
+    assert '<td class="field-by nowrap">王芳</td>' in page or ">王芳<" in page
+    assert ">office<" not in page
