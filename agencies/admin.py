@@ -289,7 +289,7 @@ class StaffProfileAdmin(SuperuserOnlyAdmin):
 
     list_display = ["user", "agency", "role"]
     list_filter = ["role"]
-    search_fields = ["user__username", "agency__name"]
+    search_fields = ["user__username", "user__last_name", "user__first_name", "agency__name"]
     autocomplete_fields = ["agency"]
 
     def has_change_permission(self, request, obj=None):

@@ -1,6 +1,9 @@
 """Agencies (单位), the spellings they go by, collective groups, contacts and leading groups."""
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from lib.names import full_name
 
 
 class Agency(models.Model):
@@ -208,8 +211,26 @@ class StaffProfile(models.Model):
         verbose_name_plural = _("staff profiles")
 
     def __str__(self):
-        return f"{self.user} · {self.agency} · {self.get_role_display()}"
+        return f"{person_name(self.user)} · {self.agency} · {self.get_role_display()}"
 
     @property
     def is_office(self) -> bool:
         return self.role in self.OFFICE_ROLES
+
+
+def person_name(user, *, unit: bool = False) -> str:
+    """A person as a 公文 names them: family name then given name, no space (张伟), else the
+    account name; the system itself (督办系统) when an action had no user (the morning sweep).
+    With unit, followed by their agency: 张伟（市农业农村局）. The one rule for every page,
+    email, export, admin list and timeline (agencies.permissions re-exports it)."""
+    if user is None:
+        return str(_("the supervision system"))
+    full = full_name(user)
+    if unit:
+        try:
+            agency = user.profile.agency if user.profile.agency_id else None
+        except (ObjectDoesNotExist, AttributeError):
+            agency = None
+        if agency is not None:
+            return f"{full}（{agency.name}）"
+    return full

@@ -20,11 +20,10 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
-from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermission
 from guardian.shortcuts import remove_perm
 
-from .models import StaffProfile
+from .models import StaffProfile, person_name  # noqa: F401  (the rule lives with the model)
 
 Role = StaffProfile.Role
 PREFIX = "agency:"
@@ -38,17 +37,6 @@ ROLE_GROUPS = {
 SUPERVISE_PLAN, LEAD_PLAN = "tasks.supervise_plan", "tasks.lead_plan"
 REPORT_TASK, SIGNOFF_TASK, CONTRIBUTE_TASK = (
     "tasks.report_task", "tasks.signoff_task", "tasks.contribute_task")
-
-
-# ---- people --------------------------------------------------------------------------------
-
-def person_name(user) -> str:
-    """A person as a 公文 names them: family name then given name, no space (张伟), else the
-    account name; the system itself when an action had no user (the morning sweep)."""
-    if user is None:
-        return str(_("the supervision system"))
-    full = f"{user.last_name}{user.first_name}".strip()
-    return full or user.get_username()
 
 
 # ---- predicates -------------------------------------------------------------------------------

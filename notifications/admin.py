@@ -25,7 +25,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["text", "recipient", "created_at", "read_at"]
-    search_fields = ["text", "recipient__username"]
+    search_fields = ["text", "recipient__username", "recipient__last_name", "recipient__first_name"]
     list_select_related = ["recipient"]
 
 

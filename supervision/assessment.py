@@ -35,6 +35,8 @@ from fractions import Fraction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agencies.models import Agency
+from lib.ranking import rank
 from tasks.models import IndicatorLead, Target
 from workflow.models import Escalation, IndicatorValue, SupervisionSlip
 from workflow.obligations import LATE, ON_TIME, OVERDUE, ledger
@@ -234,3 +236,24 @@ def period_facts(plan_ids, on_date: date | None = None, agency_id: int | None = 
             if reached is not None and (agency, period_id) in facts:
                 facts[(agency, period_id)].attainment.append(reached)
     return dict(facts), periods
+
+
+# ---- the ranking ------------------------------------------------------------------------------
+
+def assessment_ranking(period, facts, weights, names: dict | None = None) -> list[dict]:
+    """The ranking of one period: agencies that owed a report, best score first; equal
+    scores share a rank (并列, lib.ranking). The assessment page, the scorecard and the
+    bulletin all read it. `names` (agency id → name) saves the query when the caller has them."""
+    if period is None:
+        return []
+    agency_ids = [a for (a, p) in facts if p == period.pk]
+    if names is None:
+        names = dict(Agency.objects.filter(pk__in=agency_ids).values_list("pk", "name"))
+    rows = []
+    for agency_id in agency_ids:
+        result = score(facts[(agency_id, period.pk)], weights)
+        if result is not None:
+            rows.append({"agency_id": agency_id, "name": names.get(agency_id, ""),
+                         "facts": facts[(agency_id, period.pk)], "score": result})
+    rows.sort(key=lambda r: (-r["score"].total, r["name"]))
+    return rank(rows, key=lambda r: r["score"].total)

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
+from lib.ranking import rank
 from tasks.models import Plan, Section, Task
 from tasks.selectors import plans_readable_by
 from workflow.models import Assignment, Escalation, ReportingPeriod
@@ -276,8 +277,19 @@ def ranking_columns(sort: str) -> list[dict]:
     return columns
 
 
+def place_ranking(rows: list[dict]) -> list[dict]:
+    """Each agency's place (名次) by on-time rate, whatever the sort shown: equal rates share
+    it (并列, lib.ranking); an agency with no report due yet has none."""
+    for r in rows:
+        r["rank"], r["tied"] = None, False
+    rated = sorted((r for r in rows if r["on_time_rate"] is not None),
+                   key=lambda r: (-r["on_time_rate"], r["name"]))
+    rank(rated, key=lambda r: r["on_time_rate"])
+    return rows
+
+
 def _ranking(book: Ledger, plan_ids, plan_id, sort):
-    rows = agency_ranking(book, plan_ids)
+    rows = place_ranking(agency_ranking(book, plan_ids))
     for r in rows:
         r["url"] = scorecard_url(r["pk"], plan_id)
     rows, sort = sort_ranking(rows, sort)

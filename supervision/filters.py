@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 from tasks.models import Plan, Section, Task, TaskAgency
+from workflow.levels import level_names
 from workflow.models import Assignment, ReportingPeriod
 from workflow.obligations import LIGHT_CHOICES, REPORT_STATE_LABELS
 
@@ -42,14 +43,14 @@ class TaskFilter(django_filters.FilterSet):
     report_state = django_filters.ChoiceFilter(
         label=_("Report state"), choices=list(REPORT_STATE_LABELS.items()),
         method="filter_report_state")
-    escalation_level = django_filters.NumberFilter(label=_("Escalation level"), min_value=0)
+    escalation_level = django_filters.ChoiceFilter(label=_("Escalation level"), choices=[])
 
     class Meta:
         model = Task
         fields = ["q", "plan", "section", "agency", "role", "state", "period", "owed", "light",
                   "report_state", "escalation_level"]
 
-    def __init__(self, data=None, queryset=None, *, plans, items=None, **kwargs):
+    def __init__(self, data=None, queryset=None, *, plans, items=None, levels=None, **kwargs):
         super().__init__(data, queryset, **kwargs)
         plan_ids = [p.pk for p in plans]
         self.items = items or {}  # task id → its ReportDue in the period shown
@@ -64,6 +65,10 @@ class TaskFilter(django_filters.FilterSet):
         fields["agency"].queryset = Agency.objects.filter(
             assignments__task__plan_id__in=plan_ids, assignments__active=True
         ).distinct().order_by("name")
+        # Levels by name: the plan's ladder (提醒 → 催办 → 督办 → 通报), the default one for many.
+        ladder = (levels or level_names(plan_ids)).ladder()
+        fields["escalation_level"].choices = [("", "---------"), ("0", _("Not escalated"))] + [
+            (str(order), name) for order, name in sorted(ladder.items())]
         if "period" in fields:
             fields["period"].queryset = ReportingPeriod.objects.filter(
                 plan_id__in=plan_ids).order_by("starts_on")

@@ -36,3 +36,31 @@ class AssessmentWeights(models.Model):
 
     def __str__(self):
         return str(self.plan)
+
+
+class BulletinIssue(models.Model):
+    """A bulletin's 期号: 第N期, numbered per issuing office (发文机关) and year.
+
+    One issue per reporting period: generating the period's bulletin again brings its figures
+    up to date under the same number (supervision.bulletins.bulletin_issue)."""
+
+    period = models.OneToOneField(
+        "workflow.ReportingPeriod", verbose_name=_("reporting period"),
+        on_delete=models.CASCADE, related_name="bulletin_issue",
+    )
+    issuer = models.CharField(_("issuing office"), max_length=300)
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.PositiveIntegerField(_("issue number"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bulletin issue")
+        verbose_name_plural = _("bulletin issues")
+        constraints = [
+            # The numbering: bulletin_issue() takes the office's highest number of the year + 1.
+            models.UniqueConstraint(fields=["issuer", "year", "number"],
+                                    name="supervision_bulletin_issue_number"),
+        ]
+
+    def __str__(self):
+        return f"{self.issuer} {self.year} 第{self.number}期"

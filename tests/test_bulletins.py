@@ -51,7 +51,7 @@ def test_it_lists_the_overdue_with_working_days(cast):
     assert len(overdue) == 41
     row = next(o for o in overdue if o["task_id"] == cast.missing_task.pk)
     assert LEAD_AGENCY in row["agencies"]
-    assert (row["working_days"], row["state"], row["level"]) == (5, "未填报", 0)
+    assert (row["working_days"], row["state"], row["level"]) == (5, "未填报", "—")  # not chased
     assert cast.late_task.pk not in {o["task_id"] for o in overdue}
 
 
@@ -73,14 +73,15 @@ def test_it_gives_indicators_latest_value_and_target(cast):
 
 def test_the_xlsx_has_the_figures_in_place(cast):
     book = openpyxl.load_workbook(io.BytesIO(bulletin_xlsx(cast.period)))
-    assert book.sheetnames == ["概况", "单位情况", "逾期清单", "指标"]
+    assert book.sheetnames == ["概况", "单位情况", "逾期清单", "考核排名", "指标"]
     summary = book["概况"]
     assert summary["A1"].value == "督查通报"
     assert summary["B3"].value == "第4季度"
     assert [summary[f"B{n}"].value for n in range(6, 14)] == [43, 43, 1, 1, 41, 1, 1, 2.3]
-    assert summary["A8"].value == "按时报送（份）"
+    assert summary["A8"].value == "按时报送"
+    assert (summary["A5"].value, summary["B5"].value) == ("期号", "第1期")
     agencies = book["单位情况"]
-    assert [c.value for c in agencies[1]][:4] == ["单位", "应报送", "按时报送", "逾期报送"]
+    assert [c.value for c in agencies[1]][:4] == ["单位", "应报送进展报告", "按时报送", "迟报"]
     lead_row = next(r for r in agencies.iter_rows(min_row=2, values_only=True)
                     if r[0] == LEAD_AGENCY)
     assert lead_row == (LEAD_AGENCY, 3, 1, 1, 1, 1, 1)
@@ -96,10 +97,10 @@ def test_the_docx_has_the_summary_and_tables(cast):
     document = docx.Document(io.BytesIO(bulletin_docx(cast.period)))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "督查通报" in text
-    assert ("共有任务43项，应报送进展报告43份，其中按时报送1份，逾期报送1份，未报送41份，"
-            "按时报送率2.3%；被退回修改1份，审核通过1份。") in text
-    assert "截至2027年01月15日" in text
-    agencies, overdue, indicators = document.tables
+    assert ("共有任务43项，应报送进展报告43份，其中按时报送1份，迟报1份，未报送41份，"
+            "按时报送率2.3%；退回修改1份，已审核1份。") in text
+    assert "截至2027年1月15日" in text
+    agencies, overdue, _ranking, indicators = document.tables
     lead_row = next([c.text for c in r.cells] for r in agencies.rows
                     if r.cells[0].text == LEAD_AGENCY)
     assert lead_row == [LEAD_AGENCY, "3", "1", "1", "1", "1", "1"]
@@ -222,3 +223,119 @@ def test_the_download_keeps_a_title_with_a_slash_whole(cast, client, generated):
     disposition = unquote(client.get(_download_url(cast, name))["Content-Disposition"])
     assert "督查通报-关于知识产权-商标的方案-" in disposition
     assert "/" not in disposition.split("filename", 1)[1]
+
+
+# ---- the bulletin as a 公文 (GB/T 9704-2012) ----------------------------------------------------
+
+def _docx(data: bytes):
+    return docx.Document(io.BytesIO(data))
+
+
+def _font_table(document) -> dict[str, list[str]]:
+    """Each font of the document's font table with its stand-ins (w:altName)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import qn
+
+    table = parse_xml(document.part.part_related_by(RT.FONT_TABLE).blob)
+    return {f.get(qn("w:name")): [a.get(qn("w:val")) for a in f.findall(qn("w:altName"))]
+            for f in table.findall(qn("w:font"))}
+
+
+def _east_asian(style) -> str:
+    from docx.oxml.ns import qn
+
+    return style.element.rPr.rFonts.get(qn("w:eastAsia"))
+
+
+def test_the_docx_is_an_a4_gongwen_with_its_fonts_and_stand_ins(cast):
+    from docx.shared import Pt
+
+    document = _docx(bulletin_docx(cast.period))
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    assert (round(section.top_margin.mm), round(section.left_margin.mm)) == (37, 28)
+    title = document.paragraphs[0]
+    assert title.text == "督查通报" and title.style.name == "Title"
+    assert _east_asian(title.style) == "方正小标宋简体" and title.style.font.size == Pt(22)
+    normal = document.styles["Normal"]
+    assert _east_asian(normal) == "仿宋_GB2312" and normal.font.size == Pt(16)
+    assert _east_asian(document.styles["Heading 1"]) == "黑体"
+    fonts = _font_table(document)
+    assert fonts["方正小标宋简体"] == ["方正小标宋_GBK"]
+    assert {"华文中宋", "SimSun", "FangSong", "仿宋", "SimHei"} <= set(fonts)
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings == [
+        "一、各单位报送情况", "二、逾期未报清单", "三、考核排名", "四、主要指标进展"]
+
+
+def test_the_docx_has_its_issue_number_issuer_date_and_signature(cast):
+    document = _docx(bulletin_docx(cast.period))
+    texts = [p.text for p in document.paragraphs]
+    issuer = "遵义市国家知识产权强市建设试点城市工作领导小组办公室"
+    assert texts[1] == "第1期"
+    assert texts[2] == f"{issuer}\t二〇二七年一月十五日"  # 成文日期 in Chinese characters
+    assert texts[-2:] == [issuer, "二〇二七年一月十五日"]  # 落款
+    assert not any("注意" in t for t in texts)  # made after the due date: no warning
+
+
+def test_issue_numbers_count_per_office_and_year_and_a_period_keeps_its_own(cast):
+    from workflow.models import ReportingPeriod
+
+    assert _docx(bulletin_docx(cast.period)).paragraphs[1].text == "第1期"
+    assert _docx(bulletin_docx(cast.period)).paragraphs[1].text == "第1期"  # again: the same
+    earlier = ReportingPeriod.objects.create(
+        plan=cast.plan, label="第3季度", starts_on=cast.period.starts_on.replace(month=7),
+        ends_on=cast.period.starts_on.replace(month=9, day=30),
+        due_on=cast.period.due_on.replace(month=1, day=7))
+    assert _docx(bulletin_docx(earlier)).paragraphs[1].text == "第2期"
+    from supervision.models import BulletinIssue
+
+    assert list(BulletinIssue.objects.order_by("number").values_list("year", "number")) == [
+        (2027, 1), (2027, 2)]
+
+
+def test_a_bulletin_made_before_the_due_date_says_so_in_the_files_and_on_the_page(
+        cast, client, time_machine):
+    from tests.bulletin_cast import DUE, at
+
+    early = bulletin_figures(cast.period, on_date=DUE)
+    document = _docx(bulletin_docx(cast.period, figures=early))
+    warning = next(p for p in document.paragraphs if p.text.startswith("注意："))
+    assert "早于本报送周期的报送截止日期2027年1月8日" in warning.text
+    assert warning.runs[0].bold and str(warning.runs[0].font.color.rgb) == "C00000"
+    sheet = openpyxl.load_workbook(io.BytesIO(bulletin_xlsx(cast.period, figures=early)))["概况"]
+    assert any(str(c.value).startswith("注意：") for c in sheet["A"])
+
+    client.force_login(cast.office)
+    url = reverse("supervision:bulletins", args=[cast.period.pk])
+    assert 'id="bulletin-before-due"' not in client.get(url).content.decode()
+    at(time_machine, DUE)
+    assert 'id="bulletin-before-due"' in client.get(url).content.decode()
+
+
+def test_the_bulletin_uses_the_interfaces_words(cast):
+    from django.utils import translation
+
+    from supervision.dashboard import RANKING_LABELS
+
+    document = _docx(bulletin_docx(cast.period))
+    header = [c.text for c in document.tables[0].rows[0].cells]
+    with translation.override("zh-hans"):
+        for key in ("due", "on_time", "late", "verified"):
+            assert str(RANKING_LABELS[key]) in header
+    assert "迟报" in header and "逾期报送" not in header
+    sheet = openpyxl.load_workbook(io.BytesIO(bulletin_xlsx(cast.period)))["概况"]
+    assert sheet["A3"].value == "报送周期"
+
+
+def test_the_bulletin_ranks_equal_scores_together(cast):
+    ranking = bulletin_figures(cast.period, on_date=AS_OF)["ranking"]
+    scores = [r["score"] for r in ranking]
+    assert scores == sorted(scores, reverse=True)
+    for before, row in zip(ranking, ranking[1:], strict=False):
+        assert (row["rank"] == before["rank"]) == (row["score"] == before["score"])
+    tied = [r for r in ranking if r["tied"]]
+    assert tied  # 40 agencies reported nothing: they share a place
+    rows = _docx(bulletin_docx(cast.period)).tables[2].rows
+    assert any(r.cells[0].text == f"并列第{tied[0]['rank']}" for r in rows)

@@ -19,23 +19,23 @@ def test_the_default_language_is_simplified_chinese():
 def test_warnings_and_locators_are_in_chinese():
     outcome = services.plan_import(data=seed_bytes("001"), source_name=seed_path("001").name)
     assert (
-        "第 292 行:牵头单位 市市场监管局(市知识产权局) 同时列为责任单位,已从责任单位中去除"
+        "第 292 行：牵头单位 市市场监管局(市知识产权局) 同时列为责任单位，已从责任单位中去除"
         in outcome.resolved.warnings
     )
     assert Task.objects.get(plan=outcome.plan, order=0).source_ref == "第 223 行"
     again = services.plan_preview(data=seed_bytes("001"), source_name=seed_path("001").name)
-    assert any(w.startswith("该文件(sha256 ") and "已导入为方案" in w for w in again["warnings"])
+    assert any(w.startswith("该文件（sha256 ") and "已导入为方案" in w for w in again["warnings"])
 
 
 def test_text_targets_warning_is_in_chinese():
     preview = services.plan_preview(data=seed_bytes("003"), source_name=seed_path("003").name)
-    assert "有 6 项指标是从正文语句而非表格中读取的,请核对" in preview["warnings"]
+    assert "有 6 项指标是从正文语句而非表格中读取的，请核对" in preview["warnings"]
 
 
 def test_command_errors_are_in_chinese(tmp_path):
     empty = tmp_path / "空.txt"
     empty.write_bytes(b"")
-    with pytest.raises(CommandError, match="空.txt:文件为空"):
+    with pytest.raises(CommandError, match="空.txt：文件为空"):
         call_command("import_plan", str(empty), stdout=io.StringIO(), stderr=io.StringIO())
 
 
@@ -50,9 +50,9 @@ def test_notes_without_a_lead_and_pdf_scans_are_told_in_chinese():
     from tests.importers.pdfs import scanned_pdf
 
     preview = services.plan_preview(data=seed_bytes("003"), source_name=seed_path("003").name)
-    assert "有 5 处责任单位标注未写明牵头单位:已按排在第一位的单位为牵头单位读取,请核对" in (
+    assert "有 5 处责任单位标注未写明牵头单位：已按排在第一位的单位为牵头单位读取，请核对" in (
         preview["warnings"])
-    with pytest.raises(PlanImportError, match=r"^扫描\.pdf:该 PDF 没有文字层"):
+    with pytest.raises(PlanImportError, match=r"^扫描\.pdf：该 PDF 没有文字层"):
         read_plan_file(scanned_pdf(), "扫描.pdf")
 
 

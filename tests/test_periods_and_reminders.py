@@ -560,8 +560,8 @@ def test_an_urge_raises_the_level_notifies_and_shows_in_the_timeline(cast, outbo
     escalation = task_escalate(task=cast.task, by=cast.office, kind="urge",
                                text="请于3日内报送。", period=cast.period)
     assert (escalation.kind, escalation.level, escalation.by, escalation.tier) == (
-        "urge", 2, cast.office, None)
-    assert Task.objects.get(pk=cast.task.pk).escalation_level == 2
+        "urge", 1, cast.office, None)  # one level up, from none to 提醒
+    assert Task.objects.get(pk=cast.task.pk).escalation_level == 1
     notified = set(Notification.objects.filter(text__contains="请于3日内报送")
                    .values_list("recipient", flat=True))
     assert notified == {cast.lead.pk, cast.head.pk}
@@ -571,7 +571,7 @@ def test_an_urge_raises_the_level_notifies_and_shows_in_the_timeline(cast, outbo
     assert outbox[0]["context"]["text"] == "请于3日内报送。"
     [entry] = [e for e in selectors.timeline(cast.task) if e["kind"] == "escalation"]
     assert (entry["level"], entry["escalation_kind"], entry["text"], entry["by"]) == (
-        2, "urge", "请于3日内报送。", cast.office)
+        1, "urge", "请于3日内报送。", cast.office)
 
 
 def test_an_urge_queues_an_email_for_each_lead_reporter_and_head_with_an_address(cast):
@@ -588,13 +588,38 @@ def test_an_urge_queues_an_email_for_each_lead_reporter_and_head_with_an_address
     assert reverse("workflow:task", args=[cast.task.pk]) in message.body_text
 
 
-def test_a_supervision_notice_goes_higher_and_an_urge_never_lowers_it(cast, outbox):
+def test_a_supervision_notice_goes_to_its_tier_and_an_urge_one_level_up_to_the_top(cast, outbox):
     task_escalate(task=cast.task, by=cast.director, kind="supervise", text="督办通知。")
     assert Task.objects.get(pk=cast.task.pk).escalation_level == 3
     task_escalate(task=cast.task, by=cast.office, kind="urge", text="再次催办。")
-    assert Task.objects.get(pk=cast.task.pk).escalation_level == 3
+    assert Task.objects.get(pk=cast.task.pk).escalation_level == 4  # 督办 → 通报
+    task_escalate(task=cast.task, by=cast.office, kind="urge", text="再次催办。")
+    assert Task.objects.get(pk=cast.task.pk).escalation_level == 4  # the top: no higher
+    task_escalate(task=cast.task, by=cast.director, kind="supervise", text="督办。")
+    assert Task.objects.get(pk=cast.task.pk).escalation_level == 4  # never lowered
     assert list(cast.task.escalations.values_list("kind", "level")) == [
-        ("supervise", 3), ("urge", 3)]
+        ("supervise", 3), ("urge", 4), ("urge", 4), ("supervise", 4)]
+
+
+def test_each_urge_raises_the_level_one_step_and_the_pages_name_it(cast, outbox):
+    from workflow.levels import level_name
+
+    names = []
+    for _n in range(5):
+        task_escalate(task=cast.task, by=cast.office, kind="urge", text="催办。")
+        level = Task.objects.get(pk=cast.task.pk).escalation_level
+        names.append(level_name(cast.plan.pk, level))
+    assert names == ["提醒", "催办", "督办", "通报", "通报"]
+    EscalationTier.objects.filter(plan=cast.plan, order=2).update(name="约谈")
+    assert level_name(cast.plan.pk, 2) == "约谈"  # the plan's own ladder
+    assert level_name(cast.plan.pk, 0) == "—"
+
+
+def test_a_plan_without_tiers_names_the_default_ladder(cast, outbox):
+    from workflow.levels import level_name
+
+    EscalationTier.objects.filter(plan=cast.plan).delete()
+    assert [level_name(cast.plan.pk, n) for n in range(1, 5)] == ["提醒", "催办", "督办", "通报"]
 
 
 def test_the_levels_follow_the_plans_tiers_by_name(cast, outbox):
@@ -604,7 +629,9 @@ def test_the_levels_follow_the_plans_tiers_by_name(cast, outbox):
     EscalationTier.objects.filter(plan=cast.plan).delete()
     other = Task.objects.filter(plan=cast.plan).exclude(pk=cast.task.pk).first()
     task_escalate(task=other, by=cast.office, kind="urge", text="催办。")
-    assert Task.objects.get(pk=other.pk).escalation_level == 2  # no tiers: 2 for 催办
+    assert Task.objects.get(pk=other.pk).escalation_level == 1  # no tiers: the default ladder
+    task_escalate(task=other, by=cast.office, kind="supervise", text="督办。")
+    assert Task.objects.get(pk=other.pk).escalation_level == 3  # no tiers: 3 for 督办
 
 
 @pytest.mark.parametrize("who", ["lead", "head", "supporting", "leader", "outsider"])

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -15,6 +16,7 @@ from tasks.models import Plan
 
 from . import visibility
 from .errors import WorkflowError
+from .levels import DEFAULT_NAMES, NONE
 from .merging import agencies_merge, merge_summary
 from .models import (
     Assignment,
@@ -200,10 +202,20 @@ class EscalationAdmin(OfficeScopedAdmin):
 
     plan_path = "task__plan"
 
-    list_display = ["task", "period", "kind", "level", "tier", "by", "created_at"]
+    list_display = ["task", "period", "kind", "level_shown", "tier", "by", "created_at"]
     list_filter = ["kind", "level", "task__plan"]
     search_fields = ["task__content", "text"]
     list_select_related = ["task", "period", "tier", "by"]
+
+    def get_queryset(self, request):
+        # The level by name (workflow.levels), read with the rows: the plan's tier of that order.
+        name = EscalationTier.objects.filter(
+            plan_id=OuterRef("task__plan_id"), order=OuterRef("level")).values("name")[:1]
+        return super().get_queryset(request).annotate(level_name=Subquery(name))
+
+    @admin.display(description=_("level"), ordering="level")
+    def level_shown(self, obj):
+        return getattr(obj, "level_name", None) or DEFAULT_NAMES.get(obj.level, NONE)
 
     def has_add_permission(self, request):
         return False

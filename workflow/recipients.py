@@ -51,9 +51,9 @@ def agency_staff(agency_ids, roles=AGENCY_ROLES):
                 .select_related("user", "agency").order_by("user_id"))
 
 
-def display_name(user) -> str:
+def display_name(user, *, unit: bool = False) -> str:
     """A person as a 公文 names them (agencies.permissions.person_name)."""
-    return person_name(user)
+    return person_name(user, unit=unit)
 
 
 def agency_tell(agency_ids, *, kind: str, about, task, text: str, by,
@@ -74,7 +74,7 @@ def agency_tell(agency_ids, *, kind: str, about, task, text: str, by,
             recipient=profile.user, key=f"{kind}|{about_key}|{profile.user_id}", template=kind,
             context={"task_title": task.content[:200], "plan_title": task.plan.title,
                      "agency_name": profile.agency.name, "url": url, "text": text,
-                     "by_name": display_name(by), **(context or {})},
+                     "by_name": display_name(by, unit=True), **(context or {})},
         )
     # The agencies' own channels (a 企业微信/钉钉 group robot): once per event and agency.
     names = {p.agency_id: p.agency.name for p in profiles}
@@ -84,7 +84,7 @@ def agency_tell(agency_ids, *, kind: str, about, task, text: str, by,
             template=kind,
             context={"task_title": task.content[:200], "plan_title": task.plan.title,
                      "agency_name": names.get(agency_id, ""), "url": url, "text": text,
-                     "by_name": display_name(by), **(context or {})},
+                     "by_name": display_name(by, unit=True), **(context or {})},
         )
     return len(profiles)
 

@@ -108,7 +108,7 @@ def task_page(task: Task, user) -> dict:
                               .prefetch_related("attachments")),
         "indicators": list(task.indicators.select_related("target")),
         "instructions": list(visibility.instructions_visible_to(user, task.instructions.all())
-                             .select_related("author")),
+                             .select_related("author__profile__agency")),
         "timeline": timeline(task, user),
     }
 
@@ -127,7 +127,7 @@ def timeline(task: Task, user=None) -> list[dict]:
     logs = (StateLog.objects.filter(
         Q(content_type__model="task", content_type__app_label="tasks", object_id=task.pk)
         | Q(pk__in=report_logs.values("pk")))
-        .select_related("by", "content_type"))
+        .select_related("by__profile__agency", "content_type"))
     entries = [{"at": log.timestamp, "kind": "transition", "log": log, "by": log.by,
                 "on_report": log.content_type.model == "progressreport"} for log in logs]
     for assignment in task.assignments.select_related("agency"):
@@ -141,10 +141,10 @@ def timeline(task: Task, user=None) -> list[dict]:
     instructions = task.instructions.all()
     if user is not None:
         instructions = visibility.instructions_visible_to(user, instructions)
-    for instruction in instructions.select_related("author"):
+    for instruction in instructions.select_related("author__profile__agency"):
         entries.append({"at": instruction.created_at, "kind": "instruction",
                         "instruction": instruction})
-    for escalation in task.escalations.select_related("by", "period", "tier"):
+    for escalation in task.escalations.select_related("by__profile__agency", "period", "tier"):
         entries.append({"at": escalation.created_at, "kind": "escalation",
                         "escalation": escalation, "by": escalation.by, "level": escalation.level,
                         "escalation_kind": escalation.kind, "text": escalation.text})

@@ -18,6 +18,7 @@ from django_fsm_log.models import StateLog
 from agencies import permissions
 from agencies.models import Agency, StaffProfile
 from agencies.people import profile_save
+from agencies.permissions import person_name
 from tasks.models import Plan, Task, TaskAgency
 
 from . import visibility
@@ -62,7 +63,7 @@ def _stale(obj) -> StaleObject:
     if latest is None:
         return StaleObject(_("This was changed by someone else meanwhile; reload the page."))
     return StaleObject(_("This was changed by %(user)s at %(time)s; reload the page to see it.") % {
-        "user": latest.by or _("the system"),
+        "user": person_name(latest.by),
         "time": date_format(timezone.localtime(latest.timestamp), "SHORT_DATETIME_FORMAT"),
     })
 
@@ -159,7 +160,7 @@ def _already_dispatched(plan: Plan) -> StaleObject:
         return StaleObject(_("This plan was changed meanwhile; reload the page."))
     return StaleObject(_("This plan was already dispatched, by %(user)s at %(time)s; nothing "
                          "was dispatched a second time.") % {
-        "user": latest.by or _("the system"),
+        "user": person_name(latest.by),
         "time": date_format(timezone.localtime(latest.timestamp), "SHORT_DATETIME_FORMAT"),
     })
 
@@ -285,7 +286,8 @@ def report_save(*, task: Task, period: ReportingPeriod, by, data: dict) -> Progr
 def _lost_first_save(task: Task, period: ReportingPeriod) -> StaleObject:
     winner = (ProgressReport.objects.filter(task=task, period=period)
               .select_related("created_by").first())
-    who = (winner.created_by if winner and winner.created_by else None) or _("someone else")
+    who = (person_name(winner.created_by, unit=True) if winner and winner.created_by
+           else _("someone else"))
     when = date_format(timezone.localtime(winner.updated_at), "SHORT_DATETIME_FORMAT") \
         if winner else ""
     return StaleObject(_(

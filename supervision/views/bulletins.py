@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -19,6 +20,7 @@ from lib.files import safe_name
 from workflow.visibility import bulletin_period_or_404
 
 from ..bulletins import bulletin_file, bulletin_generate, bulletin_versions
+from ..models import BulletinIssue
 
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -32,6 +34,8 @@ def bulletin_list(request, pk: int):
     period = bulletin_period_or_404(request.user, pk)
     return render(request, "supervision/bulletins_list.html", {
         "period": period, "plan": period.plan, "versions": bulletin_versions(period),
+        "issue": BulletinIssue.objects.filter(period=period).first(),
+        "before_due": period.closed_at is None and timezone.localdate() <= period.due_on,
         "can_generate": may_supervise(period.plan, request.user),
     })
 

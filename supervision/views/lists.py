@@ -29,6 +29,7 @@ from agencies.permissions import may_supervise
 from lib.spreadsheets import save_workbook
 from tasks import selectors
 from tasks.models import Plan, Task, TaskAgency
+from workflow.levels import LevelNames, level_names
 from workflow.models import Assignment, Escalation, ReportingPeriod
 from workflow.obligations import (
     LIGHT_LABELS,
@@ -39,7 +40,7 @@ from workflow.obligations import (
 )
 from workflow.views.common import int_or_none
 
-from ..assessment import COMPONENTS, period_facts, score, weights_for
+from ..assessment import COMPONENTS, assessment_ranking, period_facts, weights_for
 from ..filters import TaskFilter
 from ..models import AssessmentWeights
 
@@ -73,19 +74,20 @@ def _task_rows(request, plans, *, template: str, extra: dict):
                     .order_by("role", "agency__name"))
     tasks = (Task.objects.filter(plan__in=plans).select_related("section", "plan")
              .prefetch_related(live).order_by("plan_id", "order", "pk"))
-    task_filter = TaskFilter(request.GET or None, tasks, plans=plans, items=items)
+    names = level_names([p.pk for p in plans])
+    task_filter = TaskFilter(request.GET or None, tasks, plans=plans, items=items, levels=names)
     rows = task_filter.qs
     supervised = set(selectors.plans_supervised_by(request.user)
                      .filter(pk__in=[p.pk for p in plans]).values_list("pk", flat=True))
     if request.GET.get("format") == "xlsx":
-        return _tasks_xlsx(extra.get("plan"), shown, [_row(t, items) for t in rows])
+        return _tasks_xlsx(extra.get("plan"), shown, [_row(t, items) for t in rows], names)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
     return render(request, template, {
         **extra, "periods_shown": shown, "period": shown[0] if len(shown) == 1 else None,
-        "filter": task_filter, "page": page,
+        "filter": task_filter, "page": page, "level_names": names,
         "rows": [{**_row(t, items), "may_supervise": t.plan_id in supervised}
                  for t in page.object_list], "query": query.urlencode(),
     })
@@ -127,7 +129,8 @@ def _row(task: Task, items) -> dict:
     }
 
 
-def _tasks_xlsx(plan: Plan | None, periods, rows: list[dict]) -> HttpResponse:
+def _tasks_xlsx(plan: Plan | None, periods, rows: list[dict],
+                names: LevelNames) -> HttpResponse:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Tasks")[:31]
@@ -141,7 +144,7 @@ def _tasks_xlsx(plan: Plan | None, periods, rows: list[dict]) -> HttpResponse:
             "、".join(a.name for a in row["leads"]),
             "、".join(a.name for a in row["supporting"]),
             str(task.get_state_display()), item.period.label if item else "",
-            str(row["light_label"]), str(row["report_state_label"]), task.escalation_level,
+            str(row["light_label"]), str(row["report_state_label"]), names.of(task),
         ])
     sheet.column_dimensions["B"].width = 60
     response = HttpResponse(content_type=XLSX)
@@ -181,9 +184,17 @@ def scorecard(request, pk: int):
             raise Http404
     plan_ids = [p.pk for p in plans]
     today = timezone.localdate()
-    facts, periods = period_facts(plan_ids, today, agency_id=agency.pk)
-    history = [{"period": p, "facts": facts[(agency.pk, p.pk)]} for p in periods
-               if (agency.pk, p.pk) in facts]
+    # Every agency's facts: the agency's own, and its place (名次) in each period's assessment.
+    facts, periods = period_facts(plan_ids, today)
+    weights = {p.pk: weights_for(p) for p in plans}
+    history = []
+    for p in periods:
+        if (agency.pk, p.pk) not in facts:
+            continue
+        ranking = assessment_ranking(p, facts, weights[p.plan_id], names={})
+        place = next((r for r in ranking if r["agency_id"] == agency.pk), None)
+        history.append({"period": p, "facts": facts[(agency.pk, p.pk)], "place": place,
+                        "ranked": len(ranking)})
     totals = Counter()
     for item in history:
         f = item["facts"]
@@ -200,6 +211,7 @@ def scorecard(request, pk: int):
         "agency": agency, "plans": plans, "all_plans": chosen is None,
         "assignments": assignments, "history": history, "totals": totals,
         "escalations": escalations, "escalation_count": on_led.count(),
+        "level_names": level_names(plan_ids),
         "led_count": len(set(led)),
         "supported_count": len({a.task_id for a in assignments
                                 if a.role == TaskAgency.Role.SUPPORTING}),
@@ -220,24 +232,6 @@ class WeightsForm(forms.ModelForm):
         return data
 
 
-def assessment_rows(plan: Plan, period, facts, weights) -> list[dict]:
-    """The ranking of one period: agencies that owed a report, best score first."""
-    if period is None:
-        return []
-    agency_ids = [a for (a, p) in facts if p == period.pk]
-    names = dict(Agency.objects.filter(pk__in=agency_ids).values_list("pk", "name"))
-    rows = []
-    for agency_id in agency_ids:
-        result = score(facts[(agency_id, period.pk)], weights)
-        if result is not None:
-            rows.append({"agency_id": agency_id, "name": names.get(agency_id, ""),
-                         "facts": facts[(agency_id, period.pk)], "score": result})
-    rows.sort(key=lambda r: (-r["score"].total, r["name"]))
-    for rank, row in enumerate(rows, 1):
-        row["rank"] = rank
-    return rows
-
-
 @login_required
 @require_GET
 def assessment(request, pk: int):
@@ -252,7 +246,7 @@ def assessment(request, pk: int):
     supervisor = may_supervise(plan, request.user)
     return render(request, "supervision/lists_assessment.html", {
         "plan": plan, "periods": periods, "period": period, "weights": weights,
-        "rows": assessment_rows(plan, period, facts, weights),
+        "rows": assessment_ranking(period, facts, weights),
         "form": WeightsForm(instance=weights) if supervisor else None,
     })
 

@@ -8,6 +8,7 @@ from agencies.permissions import is_leader as _is_leader
 from agencies.permissions import is_office as _is_office
 from agencies.permissions import is_office_director as _is_office_director
 from agencies.permissions import may_instruct, may_supervise, person_name
+from lib.ranking import rank_label as _rank_label
 
 register = template.Library()
 
@@ -63,5 +64,18 @@ def person(user) -> str:
 
 
 @register.filter
+def person_unit(user) -> str:
+    """A person with their agency, 张伟（市农业农村局）: timelines and signatures."""
+    return person_name(user, unit=True)
+
+
+@register.filter
 def person_or_dash(user) -> str:
     return person_name(user) if user is not None else "—"
+
+
+@register.filter
+def rank_label(row) -> str:
+    """{{ row|rank_label }}: a ranked row's place, 并列第2 when shared (lib.ranking)."""
+    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k, None)
+    return _rank_label(get("rank"), bool(get("tied")))

@@ -33,6 +33,7 @@ from tasks.models import Indicator, Task, TaskAgency
 
 from .. import selectors, services, visibility
 from ..attachments import attachment_add
+from ..levels import level_names
 from ..models import (
     Assignment,
     Contribution,
@@ -267,7 +268,7 @@ def _timeline(entries: list[dict], reports: list[ProgressReport]) -> list[dict]:
     acknowledged an assignment (one query for all of them), and runs of assignments merged."""
     report_states, task_states = dict(State.choices), dict(Task.State.choices)
     periods = {report.pk: report.period for report in reports}
-    acknowledgers = get_user_model().objects.in_bulk({
+    acknowledgers = get_user_model().objects.select_related("profile__agency").in_bulk({
         e["assignment"].acknowledged_by_id for e in entries
         if e["kind"] == "acknowledged" and e["assignment"].acknowledged_by_id})
     result = []
@@ -371,6 +372,7 @@ def task_detail(request, pk: int):
         "assignments": page["assignments"],  # the office actions list them for reassignment
         "groups": _groups(page["assignments"]),
         "timeline": _timeline(page["timeline"], page["reports"]),
+        "level_names": level_names([task.plan_id]),
         "periods": periods,
         "period": period,
         "period_open": period_open,

@@ -32,6 +32,7 @@ from agencies.permissions import is_office, is_office_director, may_instruct
 from .. import selectors, services, visibility
 from ..errors import WorkflowError
 from ..escalation import task_escalate
+from ..levels import level_names
 from ..models import Contribution, Escalation, IndicatorValue, ReportingPeriod
 from ..obligations import REPORT_STATE_LABELS, receipts_owed
 from ..periods import period_close, period_missing, period_reopen, period_timeline
@@ -77,9 +78,9 @@ def report_detail(request, pk: int):
         "attachments": list(report.attachments.all()),
         "contributions": list(contributions),
         "instructions": list(visibility.instructions_visible_to(user, task.instructions.all())
-                             .select_related("author", "report__period")),
+                             .select_related("author__profile__agency", "report__period")),
         "log": list(visibility.report_steps_visible_to(user, task, StateLog.objects.for_(report))
-                    .select_related("by", "content_type")
+                    .select_related("by__profile__agency", "content_type")
                     .order_by("timestamp")),
         "can_verify": has_transition_perm(report.verify, user),
         "can_return": has_transition_perm(report.return_for_revision, user),
@@ -344,6 +345,7 @@ def _overdue_page(request, plans, plan=None):
     return render(request, "workflow/office_overdue.html", {
         "plan": plan, "rows": page.object_list, "page": page, "count": len(rows),
         "today": today, "urge": Escalation.Kind.URGE,
+        "level_names": level_names([p.pk for p in plans]),
     })
 
 
