@@ -718,11 +718,14 @@ class SlipCounter(models.Model):
     """The last 督办单 number an office gave in a year (年度流水号): taken by one
     INSERT … ON CONFLICT DO UPDATE … RETURNING (workflow.slips), safe under concurrency."""
 
-    office_agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    last = models.PositiveIntegerField(default=0)
+    office_agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+",
+                                      verbose_name=_("office"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number given"), default=0)
 
     class Meta:
+        verbose_name = _("slip numbering")
+        verbose_name_plural = _("slip numbering")
         constraints = [
             models.UniqueConstraint(fields=["office_agency", "year"],
                                     name="workflow_slipcounter_once"),

@@ -111,7 +111,7 @@ def slips_issue(*, escalation: Escalation, by) -> list[Slip]:
             agency_tell(
                 [lead.agency_id], kind="slip", about=slip, task=task, by=by,
                 url=reverse("workflow:slip", args=[slip.pk]),
-                text=_("督办单 %(number)s (%(colour)s): %(task)s") % {
+                text=_("Supervision slip %(number)s (%(colour)s): %(task)s") % {
                     "number": slip.label, "colour": COLOUR_NAMES[colour],
                     "task": task.content[:40]},
                 context={"heading": _("Supervision slip")})

@@ -48,11 +48,13 @@ class Migration(migrations.Migration):
             name='SlipCounter',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('last', models.PositiveIntegerField(default=0)),
-                ('office_agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='agencies.agency')),
+                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
+                ('last', models.PositiveIntegerField(default=0, verbose_name='last number given')),
+                ('office_agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='agencies.agency', verbose_name='office')),
             ],
             options={
+                'verbose_name': 'slip numbering',
+                'verbose_name_plural': 'slip numbering',
                 'constraints': [models.UniqueConstraint(fields=('office_agency', 'year'), name='workflow_slipcounter_once')],
             },
         ),
