@@ -157,6 +157,18 @@ class Row:
     def needs_action(self) -> bool:
         return self.obligation is not None and self.obligation.chased
 
+    @property
+    def action(self) -> str:
+        """The row's button: "report" (write or revise the lead's report), "material" (the
+        supporting agency's), "view" otherwise. Read once the page's reports are in."""
+        if self.period is None or self.period.is_closed:
+            return "view"
+        if self.assignment.role == LEAD:
+            editable = self.report is None or self.report.state in EDITABLE
+            return "report" if editable else "view"
+        contributed = self.contribution is not None and self.contribution.submitted_at
+        return "view" if contributed else "material"
+
     def urgency(self) -> tuple:
         """Returned and awaiting sign-off first, then overdue (longest first), then by due
         date; rows that owe nothing now come last."""
