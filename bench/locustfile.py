@@ -90,7 +90,8 @@ class Reporter(Visitor):
         self.client.get(f"/tasks/{pk}/?period={period}", name="/tasks/[id]/")
         self.post(f"/tasks/{pk}/report/", {
             "period": period, "action": action, "completion": "in_progress",
-            "progress": "按计划推进，本期完成阶段性工作。", "problems": "", "next_steps": "继续推进。",
+            "progress": "按计划推进，本期完成阶段性工作。", "problems": "",
+            "next_steps": "继续推进。",
         }, name=f"/tasks/[id]/report/ ({action})")
         if action == "submit":
             self.writable.remove((pk, period))

@@ -195,6 +195,26 @@ def test_the_report_once_links_are_capped(monkeypatch):
     assert 'id="more-periods"' in response.content.decode()
 
 
+# ---- the task page ---------------------------------------------------------------------------
+
+def test_the_task_page_costs_the_same_queries_with_more_history():
+    """Its timeline reuses the page's assignments, instructions and reports."""
+    cast = build_cast()
+    client = _client(cast.lead)
+    url = reverse("workflow:task", args=[cast.task.pk]) + f"?period={cast.period.pk}"
+    client.get(url)
+    few = _queries(client, url)
+    for i in range(3):
+        period = ReportingPeriod.objects.create(
+            plan=cast.plan, label=f"专项{i}", starts_on=date(2026, 1 + i, 1),
+            ends_on=date(2026, 1 + i, 28), due_on=cast.period.due_on)
+        report = _submit(cast, cast.task, period)
+        services.report_return(report=report, by=cast.office, reason="请补充。")
+        services.instruction_create(task=cast.task, by=cast.leader, text=f"第{i}条批示。")
+    assert len(client.get(url).context["timeline"]) > 6
+    assert _queries(client, url) == few <= 32
+
+
 # ---- the overdue list -------------------------------------------------------------------------
 
 def test_the_overdue_list_pages_in_order_and_builds_the_page_shown_only(monkeypatch):

@@ -418,7 +418,7 @@ def task_detail(request, pk: int):
                              and c.period_id == period.pk and c.agency_id == agency_id), None)
 
     # For the lead drafting its report: who has contributed (submitted material) and who not.
-    status = selectors.contributions_status(task, period, user) if editable else []
+    status = selectors.contributions_status(task, period, user, page=page) if editable else []
     return render(request, "workflow/task_detail.html", {
         "task": task,
         "plan": task.plan,
