@@ -2,7 +2,8 @@
 # The load test of issue 12: gunicorn as the README sizes it for 2 cores (gthread, 2 workers ×
 # 4 threads, ops/gunicorn.conf.py) on 127.0.0.1, then locust headless with USERS simulated
 # reporters and office staff for SECONDS (bench/locustfile.py); it stops by itself and prints
-# the figures per endpoint, also written to var/load/load_stats.csv.
+# the figures per endpoint, also written to var/load/load_stats.csv. The users start logged in
+# (bench/load_sessions.py): logins, a second of password hashing each, are not measured.
 #
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/duban_scale100 bench/load_test.sh [USERS] [SECONDS]
 #
@@ -20,6 +21,7 @@ export DATABASE_URL DEBUG=0 SECRET_KEY=${SECRET_KEY:-load-test-only-not-a-produc
   DB_CONN_MAX_AGE=${DB_CONN_MAX_AGE:-60} LOG_FORMAT=json GUNICORN_BIND=127.0.0.1:$PORT \
   AXES_FAILURE_LIMIT=1000
 mkdir -p var/load
+"$BIN/python" bench/load_sessions.py
 "$BIN/gunicorn" config.wsgi -c ops/gunicorn.conf.py > var/load/gunicorn.log 2>&1 &
 GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null; wait $GUNICORN 2>/dev/null || true' EXIT

@@ -2,18 +2,23 @@
 
 Run by `bench/load_test.sh` (gunicorn as the README sizes it for 2 cores, then 50 users for 60 s,
 headless); by hand: `locust -f bench/locustfile.py --headless -u 50 -r 10 -t 60s
---host http://127.0.0.1:8077`. It logs in as the accounts of `manage.py generate_scale_data`
-(password scale-data-password): reporters `scale-aNNN-reporter` (NNN from 1 to
-LOAD_AGENCIES, 300 by default) and the office `scale-office`, four reporters to one office clerk.
+--host http://127.0.0.1:8077`. It works as the accounts of `manage.py generate_scale_data`:
+reporters `scale-aNNN-reporter` (NNN from 1 to LOAD_AGENCIES, 300 by default) and the office
+`scale-office`, four reporters to one office clerk. They start logged in, with the sessions
+`bench/load_sessions.py` wrote to var/load/sessions.json (a login hashes the password, about a
+second of CPU: fifty at once would measure the hasher); without that file they log in through
+the login page (password scale-data-password).
 
 A reporter lists 我的任务 (and its next page), opens a task, saves a draft of a report it may
 write and now and then submits it. The office clerk opens the review queue, a report, verifies
 it, and opens the dashboards, the overdue list and the task list. Each URL is counted under one
 name (`/tasks/[id]`…), so the figures read per endpoint.
 """
+import json
 import os
 import random
 import re
+from pathlib import Path
 
 from locust import HttpUser, between, task
 
@@ -22,6 +27,8 @@ AGENCIES = int(os.environ.get("LOAD_AGENCIES", "300"))
 WRITE = re.compile(r'href="/tasks/(\d+)/\?period=(\d+)#report"')
 TASK = re.compile(r'href="/tasks/(\d+)/(?:\?period=(\d+))?"')
 REPORT = re.compile(r'href="/reports/(\d+)/"')
+SESSIONS = Path(__file__).resolve().parent.parent / "var" / "load" / "sessions.json"
+SESSION_IDS = json.loads(SESSIONS.read_text()) if SESSIONS.exists() else {}
 PLAN = re.compile(r'href="/plans/(\d+)/"')
 
 
@@ -31,6 +38,10 @@ class Visitor(HttpUser):
     username = ""
 
     def log_in(self) -> None:
+        if self.username in SESSION_IDS:
+            host = self.host.split("://", 1)[-1].split(":")[0]
+            self.client.cookies.set("sessionid", SESSION_IDS[self.username], domain=host)
+            return
         self.client.get("/accounts/login/", name="/accounts/login/")
         with self.client.post("/accounts/login/", {
             "username": self.username, "password": PASSWORD,
@@ -51,14 +62,17 @@ class Reporter(Visitor):
     def on_start(self) -> None:
         self.username = f"scale-a{random.randint(1, AGENCIES):03d}-reporter"
         self.log_in()
-        self.writable, self.tasks = [], []
+        self.writable, self.task_links = [], []
         self.my_tasks()
 
     @task(4)
     def my_tasks(self) -> None:
-        html = self.client.get("/my/", name="/my/").text
+        with self.client.get("/my/", name="/my/", catch_response=True) as response:
+            if "/accounts/login/" in response.url:
+                response.failure(f"{self.username} is not logged in")
+        html = response.text
         self.writable = WRITE.findall(html)
-        self.tasks = TASK.findall(html)
+        self.task_links = TASK.findall(html)
 
     @task(1)
     def my_tasks_next_page(self) -> None:
@@ -70,8 +84,8 @@ class Reporter(Visitor):
 
     @task(4)
     def open_task(self) -> None:
-        if self.tasks:
-            pk, period = random.choice(self.tasks)
+        if self.task_links:
+            pk, period = random.choice(self.task_links)
             self.client.get(f"/tasks/{pk}/" + (f"?period={period}" if period else ""),
                             name="/tasks/[id]/")
 
