@@ -4,7 +4,10 @@ Run it on the PostgreSQL database in DATABASE_URL after `manage.py generate_scal
 12). Each page goes through Django's test Client with the real middleware, logged in as the
 person who would open it (the scale data's office staff, or the reporter of the agency with the
 most lead tasks); after a warm-up, the median and 95th percentile of N requests and the number
-of SQL queries of one. Then the reminder sweep as a dry run (nothing written, nothing sent) and,
+of SQL queries of one, and the size of its HTML (KB; every list is paged, so it stays well under
+100 KB however large the province). `--only list,task page` times the lists and the task page
+only, `--no-sweep` skips the sweeps. Then the reminder sweep as a dry run (nothing written,
+nothing sent) and,
 inside a transaction rolled back afterwards, a real sweep queueing its digests followed by the
 outbox flush to Django's in-memory mail backend (SMTP excluded). Prints figures; asserts nothing.
 """
@@ -52,6 +55,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--sweep-runs", type=int, default=3,
                         help="dry-run sweeps timed (after none of warm-up): they take seconds")
+    parser.add_argument("--no-sweep", action="store_true", help="time the pages only")
+    parser.add_argument("--only", default="",
+                        help="time only the pages whose label contains one of these "
+                             "comma-separated words (e.g. list,task page)")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Set DATABASE_URL to the PostgreSQL database holding the scale data.")
@@ -79,24 +86,32 @@ def main() -> None:
     busiest = (Assignment.objects.filter(role="lead", active=True).values("agency_id")
                .annotate(n=Count("pk")).order_by("-n", "agency_id").first())
     reporter = User.objects.get(profile__agency_id=busiest["agency_id"], profile__role="reporter")
+    supports = (Assignment.objects.filter(role="supporting", active=True).values("agency_id")
+                .annotate(n=Count("pk")).order_by("-n", "agency_id").first())
+    supporter = User.objects.get(profile__agency_id=supports["agency_id"],
+                                 profile__role="reporter")
     plan = Plan.objects.order_by("pk").first()
     task = (Task.objects.filter(assignments__agency_id=busiest["agency_id"],
                                 assignments__role="lead")
             .annotate(n=Count("reports", distinct=True)).order_by("-n", "pk").first())
     clients = {}
-    for name, user in (("office", office), ("reporter", reporter)):
+    for name, user in (("office", office), ("reporter", reporter), ("supporting", supporter)):
         clients[name] = Client()
         clients[name].force_login(user)
     pages = [
         ("all-plans dashboard", "office", "/supervision/dashboard/"),
         ("one plan's dashboard", "office", f"/supervision/plans/{plan.pk}/dashboard/"),
-        ("我的任务 (busiest reporter)", "reporter", "/my/"),
+        ("我的任务 list (busiest reporter)", "reporter", "/my/"),
         ("task page (most reports)", "reporter", f"/tasks/{task.pk}/"),
         ("task list, red lights", "office", "/supervision/tasks/?light=red"),
         ("overdue list (all plans)", "office", "/overdue/"),
-        ("receipts (one plan)", "office", f"/plans/{plan.pk}/receipts/"),
+        ("overdue list (one plan)", "office", f"/plans/{plan.pk}/overdue/"),
+        ("receipts list (one plan)", "office", f"/plans/{plan.pk}/receipts/"),
+        ("review queue list", "office", "/review/"),
+        ("我的任务 list, supporting tab", "supporting", "/my/?tab=supporting"),
         ("API task list", "office", "/api/v1/tasks/"),
     ]
+    pages = [page for page in pages if any(word in page[0] for word in args.only.split(","))]
     print(f"{Plan.objects.count()} plans, {Task.objects.count()} tasks, "
           f"{ProgressReport.objects.count()} reports; reporter {reporter.username} leads "
           f"{busiest['n']} tasks; task #{task.pk} has {task.n} reports; {args.runs} requests "
@@ -107,6 +122,8 @@ def main() -> None:
             lambda client=clients[who], url=url: client.get(url), args.runs, args.warmup)
         print(f"{label:32} {median:>9.1f} {p95:>8.1f} {queries:>7} "
               f"{len(response.content) / 1024:>7.0f} {response.status_code}")
+    if args.no_sweep:
+        return
 
     today = timezone.localdate()
     runs = args.sweep_runs

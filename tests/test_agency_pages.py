@@ -139,7 +139,7 @@ def _dispatch_second_plan(cast, agency: Agency) -> int:
     Task.objects.filter(plan=plan).update(needs_lead=False)
     period = ReportingPeriod.objects.create(
         plan=plan, label="第4季度", starts_on=date(2026, 10, 1), ends_on=date(2026, 12, 31),
-        due_on=date(2000, 1, 10),
+        due_on=cast.period.due_on,
     )
     services.plan_dispatch(plan=plan, by=cast.office)
     first = plan.tasks.order_by("order").first()

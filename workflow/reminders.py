@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency, StaffProfile
+from lib.paging import LazyRows
 from lib.workdays import add_working_days, working_days_between
 from tasks.models import Indicator, Plan, Task
 
@@ -302,21 +303,32 @@ def _levels_raise(plan_ids) -> None:
 
 # ---- for the office's pages -----------------------------------------------------------------
 
-def overdue_rows(plan_ids, on_date: date) -> list[dict]:
+def overdue_list(plan_ids, on_date: date) -> LazyRows:
     """The overdue list: chased lead reports past their due date, latest due first — task,
-    plan, period, lead agencies (still assigned), working days overdue, report and level."""
+    plan, period, lead agencies (still assigned), working days overdue, report and level.
+    Ordered on the ledger's items; a row is built when its page is shown (lib.paging)."""
     book = ledger(plan_ids=plan_ids, on_date=on_date, open_periods=True)
     items = book.overdue_items()
+    order = dict(Task.objects.filter(pk__in={i.task_id for i in items})
+                 .values_list("pk", "order"))
+    items.sort(key=lambda i: (-i.due_on.toordinal(), i.plan_id, order[i.task_id]))
+    return LazyRows(items, _overdue_rows)
+
+
+def _overdue_rows(items) -> list[dict]:
     tasks = Task.objects.select_related("plan").in_bulk({i.task_id for i in items})
     agencies = Agency.objects.in_bulk({a for i in items for a in i.live_lead_ids})
     reports = ProgressReport.objects.in_bulk([i.report_id for i in items if i.report_id])
-    rows = [{"task": tasks[i.task_id], "plan": tasks[i.task_id].plan, "period": i.period,
+    return [{"task": tasks[i.task_id], "plan": tasks[i.task_id].plan, "period": i.period,
              "report": reports.get(i.report_id), "item": i,
              "agencies": [agencies[a] for a in i.live_lead_ids],
              "working_days": i.overdue_days, "level": tasks[i.task_id].escalation_level}
             for i in items]
-    rows.sort(key=lambda r: (-r["item"].due_on.toordinal(), r["plan"].pk, r["task"].order))
-    return rows
+
+
+def overdue_rows(plan_ids, on_date: date) -> list[dict]:
+    """The whole overdue list, every row built."""
+    return overdue_list(plan_ids, on_date)[:]
 
 
 def users_without_email(plan: Plan):

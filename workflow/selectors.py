@@ -94,31 +94,39 @@ def task_page(task: Task, user) -> dict:
     all listed (their state is no secret); `visible_reports` says whose content the user reads.
     Contributions, instructions and the timeline are only what the user may read."""
     links = TaskAgency.objects.filter(task=task).select_related("agency")
+    assignments = list(task.assignments.select_related("agency", "via_group")
+                       .order_by("-active", "role", "agency__name"))
+    reports = list(task.reports.select_related("period", "agency")
+                   .prefetch_related("attachments").order_by("-period__starts_on"))
+    instructions = list(visibility.instructions_visible_to(user, task.instructions.all())
+                        .select_related("author__profile__agency"))
     return {
         "leads": [link.agency for link in links if link.role == TaskAgency.Role.LEAD],
         "supporting": [link.agency for link in links if link.role == TaskAgency.Role.SUPPORTING],
-        "assignments": list(task.assignments.select_related("agency", "via_group")
-                            .order_by("-active", "role", "agency__name")),
-        "reports": list(task.reports.select_related("period", "agency")
-                        .prefetch_related("attachments").order_by("-period__starts_on")),
+        "assignments": assignments,
+        "reports": reports,
         "visible_reports": set(visibility.reports_visible_to(user, task.reports.all())
                                .values_list("pk", flat=True)),
         "contributions": list(visibility.contributions_visible_to(user, task.contributions.all())
                               .select_related("period", "agency")
                               .prefetch_related("attachments")),
         "indicators": list(task.indicators.select_related("target")),
-        "instructions": list(visibility.instructions_visible_to(user, task.instructions.all())
-                             .select_related("author__profile__agency")),
-        "timeline": timeline(task, user),
+        "instructions": instructions,
+        # the timeline reuses the lists above rather than reading them again
+        "timeline": timeline(task, user, assignments=assignments, instructions=instructions,
+                             report_ids=[r.pk for r in reports]),
     }
 
 
-def timeline(task: Task, user=None) -> list[dict]:
+def timeline(task: Task, user=None, *, assignments=None, instructions=None,
+             report_ids=None) -> list[dict]:
     """Transitions of the task and its reports, assignments, instructions and escalations
     (催办, 督办, automatic tiers), oldest first. For a user: only what they may read — outside
     the lead agency, a report's steps that reach or leave the office (not the sign-off steps
-    inside the agency), and the instructions they see."""
-    report_ids = list(task.reports.values_list("pk", flat=True))
+    inside the agency), and the instructions they see. `assignments`, `instructions` (those the
+    user sees) and `report_ids`, when the caller has read them already."""
+    if report_ids is None:
+        report_ids = list(task.reports.values_list("pk", flat=True))
     report_logs = StateLog.objects.filter(
         content_type__model="progressreport", content_type__app_label="workflow",
         object_id__in=report_ids)
@@ -130,7 +138,9 @@ def timeline(task: Task, user=None) -> list[dict]:
         .select_related("by__profile__agency", "content_type"))
     entries = [{"at": log.timestamp, "kind": "transition", "log": log, "by": log.by,
                 "on_report": log.content_type.model == "progressreport"} for log in logs]
-    for assignment in task.assignments.select_related("agency"):
+    if assignments is None:
+        assignments = task.assignments.select_related("agency")
+    for assignment in assignments:
         entries.append({"at": assignment.created_at, "kind": "assigned", "assignment": assignment})
         if assignment.ended_at:
             entries.append({"at": assignment.ended_at, "kind": "unassigned",
@@ -138,10 +148,12 @@ def timeline(task: Task, user=None) -> list[dict]:
         if assignment.acknowledged_at:
             entries.append({"at": assignment.acknowledged_at, "kind": "acknowledged",
                             "assignment": assignment})
-    instructions = task.instructions.all()
-    if user is not None:
-        instructions = visibility.instructions_visible_to(user, instructions)
-    for instruction in instructions.select_related("author__profile__agency"):
+    if instructions is None:
+        instructions = task.instructions.all()
+        if user is not None:
+            instructions = visibility.instructions_visible_to(user, instructions)
+        instructions = instructions.select_related("author__profile__agency")
+    for instruction in instructions:
         entries.append({"at": instruction.created_at, "kind": "instruction",
                         "instruction": instruction})
     for escalation in task.escalations.select_related("by__profile__agency", "period", "tier"):
@@ -172,14 +184,21 @@ def _extension_entries(task: Task, user) -> list[dict]:
     return entries
 
 
-def contributions_status(task: Task, period: ReportingPeriod, user) -> list[dict]:
+def contributions_status(task: Task, period: ReportingPeriod, user, *, page: dict | None = None
+                         ) -> list[dict]:
     """For the lead drafting its report: which supporting agencies have contributed (the
-    material it may read: submitted)."""
-    given = {c.agency_id: c for c in visibility.contributions_visible_to(
-        user, Contribution.objects.filter(task=task, period=period))
-        .prefetch_related("attachments")}
-    supporting = (task.assignments.filter(active=True, role=TaskAgency.Role.SUPPORTING)
-                  .select_related("agency").order_by("agency__name"))
+    material it may read: submitted). `page`: task_page's lists, read already."""
+    if page is not None:
+        given = {c.agency_id: c for c in page["contributions"] if c.period_id == period.pk}
+        supporting = sorted((a for a in page["assignments"]
+                             if a.active and a.role == TaskAgency.Role.SUPPORTING),
+                            key=lambda a: a.agency.name)
+    else:
+        given = {c.agency_id: c for c in visibility.contributions_visible_to(
+            user, Contribution.objects.filter(task=task, period=period))
+            .prefetch_related("attachments")}
+        supporting = (task.assignments.filter(active=True, role=TaskAgency.Role.SUPPORTING)
+                      .select_related("agency").order_by("agency__name"))
     return [{"agency": a.agency, "contribution": given.get(a.agency_id)} for a in supporting]
 
 

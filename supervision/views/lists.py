@@ -13,7 +13,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,6 +25,7 @@ from openpyxl import Workbook
 
 from agencies.models import Agency
 from agencies.permissions import may_supervise
+from lib.paging import paged
 from lib.spreadsheets import save_workbook
 from tasks import selectors
 from tasks.models import Plan, Task, TaskAgency
@@ -81,15 +81,12 @@ def _task_rows(request, plans, *, template: str, extra: dict):
                      .filter(pk__in=[p.pk for p in plans]).values_list("pk", flat=True))
     if request.GET.get("format") == "xlsx":
         return _tasks_xlsx(extra.get("plan"), shown, [_row(t, items) for t in rows], names)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
+    listed = paged(request, rows, PAGE_SIZE)
     return render(request, template, {
         **extra, "periods_shown": shown, "period": shown[0] if len(shown) == 1 else None,
-        "filter": task_filter, "page": page, "level_names": names,
+        "filter": task_filter, **listed.context(), "level_names": names,
         "rows": [{**_row(t, items), "may_supervise": t.plan_id in supervised}
-                 for t in page.object_list], "query": query.urlencode(),
+                 for t in listed.page.object_list],
     })
 
 

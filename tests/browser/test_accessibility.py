@@ -323,7 +323,6 @@ def test_keyboard_focus_is_always_visible(login, browser, live_server, scene):
 
 
 def test_the_pages_fit_a_phone_screen(phone, live_server, scene, shoot):
-    my_tasks = ("lead", reverse("workflow:my-tasks"))
     dashboard = ("office", reverse("supervision:office"))
     task = ("lead", reverse("workflow:task", args=[scene.cast.task.pk])
             + f"?period={scene.cast.period.pk}")
@@ -344,9 +343,7 @@ def test_the_pages_fit_a_phone_screen(phone, live_server, scene, shoot):
                      for target in page.evaluate(SMALL_TARGETS_JS)]
         problems += [f"{user} {path}: row heading squeezed to {head}"
                      for head in page.evaluate(NARROW_HEADS_JS, 120)]
-        if (user, path) == my_tasks:
-            shoot(page, "phone-01-my-tasks")
-        elif (user, path) == dashboard:
+        if (user, path) == dashboard:  # 我的任务's cards: tests/browser/test_phone_my_tasks.py
             shoot(page, "phone-02-dashboard")
         elif (user, path) == task:
             shoot(page, "phone-03-task")

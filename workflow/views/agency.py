@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
@@ -29,6 +28,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agencies.permissions import is_head
+from lib.paging import LazyRows, paged
 from tasks.models import Indicator, Task, TaskAgency
 
 from .. import selectors, services, visibility
@@ -48,6 +48,8 @@ from .common import back, int_or_none, refused
 LEAD, SUPPORTING = TaskAgency.Role.LEAD, TaskAgency.Role.SUPPORTING
 State = ProgressReport.State
 MY_TASKS_PER_PAGE = 50
+REPORT_ONCE_LINKS = 6  # "report once" links on 我的任务, the most overdue periods first
+SIGNOFF_PER_PAGE = 50
 CONTENT_TYPES = {
     "pdf": "application/pdf",
     "doc": "application/msword",
@@ -163,6 +165,18 @@ class Row:
     def needs_action(self) -> bool:
         return self.obligation is not None and self.obligation.chased
 
+    @property
+    def action(self) -> str:
+        """The row's button: "report" (write or revise the lead's report), "material" (the
+        supporting agency's), "view" otherwise. Read once the page's reports are in."""
+        if self.period is None or self.period.is_closed:
+            return "view"
+        if self.assignment.role == LEAD:
+            editable = self.report is None or self.report.state in EDITABLE
+            return "report" if editable else "view"
+        contributed = self.contribution is not None and self.contribution.submitted_at
+        return "view" if contributed else "material"
+
     def urgency(self) -> tuple:
         """Returned and awaiting sign-off first, then overdue (longest first), then by due
         date; rows that owe nothing now come last."""
@@ -176,51 +190,93 @@ class Row:
 
 
 def my_rows(agency_id: int, assignments, periods_by_plan, today: date, *, role: str,
-            chosen: ReportingPeriod | None = None) -> list[Row]:
-    """我的任务's rows: one per obligation the agency is chased for (every open period), and one
-    per assignment owing nothing now (its latest open period); the most urgent first."""
-    plan_ids = {a.task.plan_id for a in assignments}
-    task_ids = [a.task_id for a in assignments]
-    book = ledger(plan_ids=plan_ids, on_date=today, agency_id=agency_id, task_ids=task_ids,
-                  open_periods=True, supporting=role == SUPPORTING)
+            chosen: dict[int, ReportingPeriod] | None = None, book=None) -> list[Row]:
+    """我的任务's rows, most urgent first: one per obligation the agency is chased for (every
+    open period, or the chosen period of each plan), and one per assignment owing nothing now
+    (its latest open period, or the chosen one). `book` is the agency's ledger, when the page
+    has it already. The rows carry no report yet: `with_reports` reads those of a page."""
+    if book is None:
+        book = ledger(plan_ids={a.task.plan_id for a in assignments}, on_date=today,
+                      agency_id=agency_id, task_ids=[a.task_id for a in assignments],
+                      open_periods=True, supporting=role == SUPPORTING)
     owed = defaultdict(list)
     for ob in book.obligations:
-        if ob.role == role and ob.chased and (chosen is None or ob.period.pk == chosen.pk):
+        if ob.role == role and ob.chased and (
+                chosen is None or ob.plan_id in chosen and ob.period.pk == chosen[ob.plan_id].pk):
             owed[ob.task_id].append(ob)
-    periods = [p.pk for ps in periods_by_plan.values() for p in ps]
-    reports = {(r.task_id, r.period_id): r for r in ProgressReport.objects.filter(
-        task_id__in=task_ids, period_id__in=periods)} if periods else {}
-    contributions = {}
-    if role == SUPPORTING and periods:
-        contributions = {(c.task_id, c.period_id): c for c in Contribution.objects.filter(
-            task_id__in=task_ids, period_id__in=periods, agency_id=agency_id)}
     rows = []
     for assignment in assignments:
         task = assignment.task
         for ob in owed.get(task.pk, []):
-            key = (task.pk, ob.period.pk)
-            rows.append(Row(assignment, ob.period, reports.get(key), contributions.get(key), ob))
+            rows.append(Row(assignment, ob.period, None, None, ob))
         if task.pk in owed:
             continue
         open_ = periods_by_plan[task.plan_id]
-        period = chosen if chosen is not None else (open_[-1] if open_ else None)
-        key = (task.pk, period.pk) if period else None
-        rows.append(Row(assignment, period, reports.get(key), contributions.get(key)))
+        period = chosen.get(task.plan_id) if chosen is not None else (
+            open_[-1] if open_ else None)
+        rows.append(Row(assignment, period, None, None))
     return sorted(rows, key=Row.urgency)
+
+
+def with_reports(rows: list[Row], agency_id: int, role: str) -> list[Row]:
+    """The rows with their report (and, supporting, the agency's material): two queries at
+    most, for the rows of one page."""
+    keys = {(row.task.pk, row.period.pk) for row in rows if row.period is not None}
+    if not keys:
+        return rows
+    tasks, periods = {k[0] for k in keys}, {k[1] for k in keys}
+    reports = {(r.task_id, r.period_id): r for r in ProgressReport.objects.filter(
+        task_id__in=tasks, period_id__in=periods)}
+    contributions = {}
+    if role == SUPPORTING:
+        contributions = {(c.task_id, c.period_id): c for c in Contribution.objects.filter(
+            task_id__in=tasks, period_id__in=periods, agency_id=agency_id)}
+    for row in rows:
+        if row.period is not None:
+            key = (row.task.pk, row.period.pk)
+            row.report, row.contribution = reports.get(key), contributions.get(key)
+    return rows
+
+
+def _spans(periods: list[ReportingPeriod]) -> dict[tuple, ReportingPeriod]:
+    """One period for each span of dates (most recent first): the period filter offers spans,
+    not each plan's periods, so that it does not grow with the number of plans."""
+    spans = {}
+    for period in sorted(periods, key=lambda p: (-p.starts_on.toordinal(), p.ends_on, p.pk)):
+        spans.setdefault((period.starts_on, period.ends_on), period)
+    return spans
+
+
+def _report_once(periods, book, *, plan_id, span) -> tuple[list, int]:
+    """The periods of "report once" links: those of the agency's lead plans where it owes a
+    report now, oldest due first, within the filters; at most REPORT_ONCE_LINKS, and how many
+    more there are."""
+    owing = defaultdict(int)
+    for ob in book.obligations:
+        if ob.role == LEAD and ob.chased:
+            owing[ob.period.pk] += 1
+    found = [p for p in periods if owing[p.pk]
+             and (plan_id is None or p.plan_id == plan_id)
+             and (span is None or (p.starts_on, p.ends_on) == span)]
+    found.sort(key=lambda p: (p.due_on, p.plan_id))
+    for period in found:
+        period.owing = owing[period.pk]
+    return found[:REPORT_ONCE_LINKS], max(0, len(found) - REPORT_ONCE_LINKS)
 
 
 @login_required
 @require_safe
 def my_tasks(request):
     """我的任务: what the agency owes in every open period, most urgent first, then its other
-    tasks; paged. A fixed number of queries whatever the number of tasks."""
+    tasks; paged, the order kept across pages. A fixed number of queries whatever the number
+    of tasks, and a page whose size does not grow with the number of plans or periods."""
     user = request.user
     profile = _profile(user)
     tab = request.GET.get("tab")
     tab = tab if tab in (LEAD, SUPPORTING) else LEAD
     assignments = list(selectors.my_tasks(user)) if profile is not None else []
-    plan_ids = {a.task.plan_id for a in assignments}
-    periods = list(selectors.open_periods(plan_ids).select_related("plan")
+    plans = {a.task.plan_id: a.task.plan for a in assignments}
+    periods = list(selectors.open_periods(list(plans)).select_related("plan")
                    .order_by("plan_id", "starts_on"))
     periods_by_plan = defaultdict(list)
     for period in periods:
@@ -228,36 +284,51 @@ def my_tasks(request):
 
     state = request.GET.get("state")
     state = state if state in Task.State.values else ""
-    chosen = next((p for p in periods if p.pk == int_or_none(request.GET.get("period"))), None)
+    plan_id = int_or_none(request.GET.get("plan"))
+    plan_id = plan_id if plan_id in plans else None
+    spans = _spans(periods)
+    picked = next((p for p in periods if p.pk == int_or_none(request.GET.get("period"))), None)
+    span = (picked.starts_on, picked.ends_on) if picked is not None else None
+    chosen = None  # the chosen span's period of each plan
+    if span is not None:
+        chosen = {p.plan_id: p for p in periods if (p.starts_on, p.ends_on) == span}
     overdue_only = tab == LEAD and request.GET.get("overdue") == "1"
     counts = {LEAD: 0, SUPPORTING: 0}
     for assignment in assignments:
         counts[assignment.role] += 1
     shown = [a for a in assignments if a.role == tab
              and (not state or a.task.state == state)
-             and (chosen is None or a.task.plan_id == chosen.plan_id)]
-    rows = (my_rows(profile.agency_id, shown, periods_by_plan, timezone.localdate(), role=tab,
-                    chosen=chosen) if profile is not None else [])
+             and (plan_id is None or a.task.plan_id == plan_id)
+             and (chosen is None or a.task.plan_id in chosen)]
+    rows, links, more_links = [], [], 0
+    if profile is not None and assignments:
+        book = ledger(plan_ids=list(plans), on_date=timezone.localdate(),
+                      agency_id=profile.agency_id, task_ids=[a.task_id for a in assignments],
+                      open_periods=True, supporting=tab == SUPPORTING)
+        rows = my_rows(profile.agency_id, shown, periods_by_plan, book.on_date, role=tab,
+                       chosen=chosen, book=book)
+        links, more_links = _report_once(periods, book, plan_id=plan_id, span=span)
     if overdue_only:
         rows = [row for row in rows if row.overdue]
-    page = Paginator(rows, MY_TASKS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    agency_id = profile.agency_id if profile is not None else None
+    listed = paged(request, LazyRows(rows, lambda part: with_reports(part, agency_id, tab)),
+                   MY_TASKS_PER_PAGE)
 
-    lead_plans = {a.task.plan_id for a in assignments if a.role == LEAD}
     return render(request, "workflow/my_tasks.html", {
         "agency": profile.agency if profile is not None else None,
         "tab": tab,
         "counts": counts,
-        "rows": page.object_list,
-        "page": page,
-        "query": query.urlencode(),
+        "rows": listed.rows,
+        **listed.context(),
         "action_count": sum(row.needs_action for row in rows),
-        "periods": periods,
-        "report_once_periods": [p for p in periods if p.plan_id in lead_plans],
+        "periods": list(spans.values()),
+        "plans": sorted(plans.values(), key=lambda p: p.pk),
+        "report_once_periods": links,
+        "more_report_once": more_links,
         "task_states": Task.State.choices,
-        "filters": {"state": state, "period": chosen, "overdue": overdue_only},
-        "filtered": bool(state or chosen or overdue_only),
+        "filters": {"state": state, "period": spans.get(span), "plan": plan_id,
+                    "overdue": overdue_only},
+        "filtered": bool(state or span or plan_id or overdue_only),
     })
 
 
@@ -355,7 +426,7 @@ def task_detail(request, pk: int):
                              and c.period_id == period.pk and c.agency_id == agency_id), None)
 
     # For the lead drafting its report: who has contributed (submitted material) and who not.
-    status = selectors.contributions_status(task, period, user) if editable else []
+    status = selectors.contributions_status(task, period, user, page=page) if editable else []
     # 延期申请 and 督办单 the user may read; the due date in force (an accepted extension's).
     due_in_force = due_on_of(task, period) if period is not None else None
     extensions = list(visibility.extensions_visible_to(user, task.extensions.all())
@@ -587,8 +658,9 @@ def signoff_queue(request):
     """待审签: the agency head's reports awaiting sign-off; agency heads only."""
     if not is_head(request.user):
         raise PermissionDenied
-    reports = list(selectors.signoff_queue(request.user))
-    return render(request, "workflow/signoff_queue.html", {"reports": reports})
+    listed = paged(request, selectors.signoff_queue(request.user), SIGNOFF_PER_PAGE)
+    return render(request, "workflow/signoff_queue.html", {
+        "reports": listed.rows, **listed.context()})
 
 
 @login_required

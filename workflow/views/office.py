@@ -9,13 +9,12 @@ may see an object but not change it (a leader) gets 403.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,6 +27,7 @@ from django_fsm_log.models import StateLog
 
 from agencies.models import Agency, Contact
 from agencies.permissions import is_office, is_office_director, may_instruct
+from lib.paging import paged
 
 from .. import selectors, services, visibility
 from ..errors import WorkflowError
@@ -36,12 +36,13 @@ from ..levels import level_names
 from ..models import Contribution, Escalation, IndicatorValue, ReportingPeriod
 from ..obligations import REPORT_STATE_LABELS, receipts_owed
 from ..periods import period_close, period_missing, period_reopen, period_timeline
-from ..reminders import overdue_rows
+from ..reminders import overdue_list
 from ..slips import task_escalate_as_slip
 from .common import back, refused
 
+REVIEW_PER_PAGE = 50
 OVERDUE_PER_PAGE = 50
-RECEIPT_AGENCIES_PER_PAGE = 20
+RECEIPTS_PER_PAGE = 50
 FAILED_PAGE = 100
 
 # ---- helpers --------------------------------------------------------------------------------
@@ -56,8 +57,9 @@ def review_queue(request):
     """审核队列: submitted reports of the plans the user supervises, oldest first."""
     if not selectors.plans_supervised_by(request.user).exists():
         raise PermissionDenied
-    reports = list(selectors.review_queue(request.user))
-    return render(request, "workflow/office_review_queue.html", {"reports": reports})
+    listed = paged(request, selectors.review_queue(request.user), REVIEW_PER_PAGE)
+    return render(request, "workflow/office_review_queue.html", {
+        "reports": listed.rows, **listed.context()})
 
 
 @login_required
@@ -279,23 +281,31 @@ def receipts(request, pk: int):
     plan = selectors.plan_for_user(request.user, pk, write=True)
     today = timezone.localdate()
     owed = receipts_owed(plan_ids=[plan.pk], on_date=today)
-    overdue = defaultdict(list)
+    overdue = []
     for receipt in owed:
         if receipt.overdue:
             receipt.assignment.working_days = receipt.working_days
-            overdue[receipt.assignment.agency].append(receipt.assignment)
-    waiting = sum(not r.overdue for r in owed)
-    agencies = sorted(overdue, key=lambda a: a.name)
-    page = Paginator(agencies, RECEIPT_AGENCIES_PER_PAGE).get_page(request.GET.get("page"))
-    contacts = defaultdict(list)
-    for contact in Contact.objects.filter(agency__in=[a.pk for a in page.object_list]):
+            overdue.append(receipt.assignment)
+    per_agency = Counter(a.agency_id for a in overdue)
+    # Paged by assignment, by agency: an agency's rows may run on to the next page.
+    overdue.sort(key=lambda a: (a.agency.name, a.agency_id, a.task.order, a.pk))
+    listed = paged(request, overdue, RECEIPTS_PER_PAGE)
+    first = listed.page.start_index() - 1  # the page's first row in the whole list
+    groups = []
+    for assignment in listed.page.object_list:
+        if not groups or groups[-1]["agency"].pk != assignment.agency_id:
+            groups.append({"agency": assignment.agency, "assignments": [], "contacts": [],
+                           "count": per_agency[assignment.agency_id],
+                           "continued": not groups and first > 0
+                           and overdue[first - 1].agency_id == assignment.agency_id})
+        groups[-1]["assignments"].append(assignment)
+    contacts = {group["agency"].pk: group["contacts"] for group in groups}
+    for contact in Contact.objects.filter(agency__in=list(contacts)).order_by("pk"):
         contacts[contact.agency_id].append(contact)
-    groups = [{"agency": agency, "assignments": overdue[agency], "contacts": contacts[agency.pk]}
-              for agency in page.object_list]
     return render(request, "workflow/office_receipts.html", {
         "plan": plan, "groups": groups, "limit": plan.acknowledge_within_days,
-        "waiting": waiting, "page": page,
-        "overdue_count": sum(len(rows) for rows in overdue.values()), "today": today,
+        "waiting": len(owed) - len(overdue), **listed.context(),
+        "overdue_count": len(overdue), "today": today,
     })
 
 
@@ -340,10 +350,10 @@ def escalate(request, pk: int):
 
 def _overdue_page(request, plans, plan=None):
     today = timezone.localdate()
-    rows = overdue_rows([p.pk for p in plans], today)
-    page = Paginator(rows, OVERDUE_PER_PAGE).get_page(request.GET.get("page"))
+    rows = overdue_list([p.pk for p in plans], today)  # rows built for the page shown only
+    listed = paged(request, rows, OVERDUE_PER_PAGE)
     return render(request, "workflow/office_overdue.html", {
-        "plan": plan, "rows": page.object_list, "page": page, "count": len(rows),
+        "plan": plan, "rows": listed.rows, **listed.context(), "count": len(rows),
         "today": today, "urge": Escalation.Kind.URGE,
         "level_names": level_names([p.pk for p in plans]),
     })
