@@ -31,6 +31,8 @@ from workflow.models import IndicatorValue, ProgressReport, ReportingPeriod
 from workflow.obligations import LATE, NOT_DUE, NOT_STARTED, ON_TIME, OVERDUE, ledger
 from workflow.visibility import indicator_values_sent
 
+from .coordination import coordination_docx, coordination_figures, coordination_xlsx
+
 State = ProgressReport.State
 EXTENSIONS = ("xlsx", "docx")
 # <YYYYmmdd-HHMMSS-micro>.<ext>: the only names a download accepts.
@@ -142,6 +144,7 @@ def bulletin_figures(period: ReportingPeriod, *, on_date: date | None = None) ->
         "agency_total": total,
         "overdue": overdue,
         "indicators": _indicator_rows(plan, period),
+        "coordination": coordination_figures(plan.pk, on_date),
     }
 
 
@@ -235,6 +238,7 @@ def bulletin_xlsx(period: ReportingPeriod, *, figures: dict | None = None) -> by
         [i["seq"], i["category"], i["name"], i["unit"], i["baseline"], i["target"], i["value"],
          i["value_period"], i["attribute"]] for i in figures["indicators"]])
     ws.column_dimensions["C"].width = 40
+    coordination_xlsx(book, figures.get("coordination", []))
     out = io.BytesIO()
     save_workbook(book, out)  # every cell as data, never a formula
     return out.getvalue()
@@ -280,6 +284,7 @@ def bulletin_docx(period: ReportingPeriod, *, figures: dict | None = None) -> by
     table("三、主要指标进展", INDICATOR_COLUMNS, [
         [i["seq"], i["category"], i["name"], i["unit"], i["baseline"], i["target"], i["value"],
          i["value_period"], i["attribute"]] for i in figures["indicators"]], "本规划未设指标。")
+    coordination_docx(document, figures.get("coordination", []))
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

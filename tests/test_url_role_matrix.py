@@ -34,6 +34,7 @@ from supervision.bulletins import bulletin_generate, bulletin_versions
 from tests.cast import build_cast, build_second_office
 from workflow import services
 from workflow.attachments import attachment_add
+from workflow.coordination import matter_raise
 from workflow.models import Assignment, Contribution, ProgressReport, ReportingPeriod
 
 pytestmark = pytest.mark.django_db
@@ -137,6 +138,17 @@ APP = {
     ("workflow:period-close", "period"): POST_ONLY,
     # 待审签: agency heads only, their own agency's reports
     ("workflow:signoff-queue", ""): row(LOGIN, 403, 200, 403, 403, 403, 403, 403, 403, 403),
+    # 立项 and 协调事项 (issue 16): the office registers items and lists the matters; a matter
+    # raised by the lead agency is read by that agency, the plan's office and leaders only
+    ("workflow:item-new", ""): row(LOGIN, 403, 403, 403, 403, 200, 200, 200, 200, 403),
+    ("workflow:coordination-list", ""): row(LOGIN, 403, 403, 403, 403, 200, 200, 200, 200,
+                                            403),
+    ("workflow:coordination-matter", "matter"): row(LOGIN, 200, 200, 404, 404, 200, 200, 404,
+                                                    404, 200),
+    ("workflow:coordination-raise", "task"): POST_ONLY,
+    ("workflow:coordination-assign", "matter"): POST_ONLY,
+    ("workflow:coordination-answer", "matter"): POST_ONLY,
+    ("workflow:coordination-close", "matter"): POST_ONLY,
 }
 
 
@@ -179,6 +191,8 @@ class World:
                                                    by=cast.supporting, text=MATERIAL)
         self.material_file = _attach(self.material, cast.supporting, MATERIAL_FILE)
         services.instruction_create(task=task, by=cast.leader, text="请抓紧推进。")
+        self.matter = matter_raise(task=task, by=cast.lead, text="需协调用地指标。",
+                                   decision_needed="请明确用地指标来源。")
         bulletin_generate(period=period, by=cast.office)
         self.bulletin = next(iter(bulletin_versions(period)[0]["files"].values()))
         self.assignment = Assignment.objects.get(task=task, agency=cast.lead.profile.agency)
@@ -217,6 +231,7 @@ class World:
             "bad token": {"uidb64": "MQ", "token": "set-password"},
             "one": {"pk": 1},
             "lead user": {"pk": cast.lead.pk},
+            "matter": {"pk": self.matter.pk},
         }
 
 

@@ -23,6 +23,8 @@ The rule (issue 10):
   bulletins and the assessment count only sent values (indicator_values_sent).
 - Instruction (领导批示): whoever sees its task — and, when it is about a report, that report.
 - Bulletin (督查通报, files per period): the plan's office and leaders.
+- Coordination matter (协调事项): the plan's office and leaders, the leader it is assigned to,
+  and the staff of the agency that raised it, of the agencies asked and of the agency assigned.
 
 A superuser is granted every object permission by Django and guardian, so sees everything;
 model-wide permissions of an ordinary staff user open nothing here (accept_global_perms=False).
@@ -40,6 +42,7 @@ from tasks.selectors import plans_readable_by, tasks_of_agency_user, tasks_visib
 from .models import (
     Attachment,
     Contribution,
+    CoordinationMatter,
     IndicatorValue,
     Instruction,
     ProgressReport,
@@ -204,6 +207,32 @@ def instructions_visible_to(user, qs: QuerySet | None = None) -> QuerySet[Instru
 def instruction_visible_to(user, instruction: Instruction) -> bool:
     return instructions_visible_to(
         user, Instruction.objects.filter(pk=instruction.pk)).exists()
+
+
+# ---- coordination matters (协调事项) ----------------------------------------------------------
+
+def coordination_visible_to(user, qs: QuerySet | None = None) -> QuerySet[CoordinationMatter]:
+    qs = CoordinationMatter.objects.all() if qs is None else qs
+    if _anonymous(user):
+        return qs.none()
+    rule = Q(task__plan__in=_pks(plans_readable_by(user))) | Q(assigned_person=user)
+    agency_id = _agency_id(user)
+    if agency_id is not None:
+        rule |= (Q(raised_by_agency_id=agency_id) | Q(assigned_agency_id=agency_id)
+                 | Q(agencies_asked=agency_id))
+    # agencies_asked is a join: the pk subquery keeps one row per matter.
+    return qs.filter(pk__in=CoordinationMatter.objects.filter(rule).values("pk"))
+
+
+def coordination_matter_visible_to(user, matter: CoordinationMatter) -> bool:
+    return coordination_visible_to(
+        user, CoordinationMatter.objects.filter(pk=matter.pk)).exists()
+
+
+def coordination_or_404(user, pk) -> CoordinationMatter:
+    return _one_or_404(coordination_visible_to(user, CoordinationMatter.objects.select_related(
+        "task__plan", "raised_by_agency", "assigned_agency", "assigned_person", "period",
+        "raised_by", "answered_by")), pk)
 
 
 # ---- bulletins (files per reporting period) ---------------------------------------------------

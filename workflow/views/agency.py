@@ -28,10 +28,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from agencies.permissions import is_head
+from agencies.permissions import is_head, may_supervise
 from tasks.models import Indicator, Task, TaskAgency
+from tasks.selectors import agency_names
 
-from .. import selectors, services, visibility
+from .. import coordination, selectors, services, visibility
 from ..attachments import attachment_add
 from ..models import (
     Assignment,
@@ -40,7 +41,7 @@ from ..models import (
     ProgressReport,
     ReportingPeriod,
 )
-from ..obligations import OVERDUE, Obligation, ledger
+from ..obligations import OVERDUE, Obligation, ledger, period_owed_by
 from ..services import EDITABLE, REPORT_FIELDS, WorkflowError
 from .common import back, int_or_none, refused
 
@@ -194,7 +195,8 @@ def my_rows(agency_id: int, assignments, periods_by_plan, today: date, *, role: 
             rows.append(Row(assignment, ob.period, reports.get(key), contributions.get(key), ob))
         if task.pk in owed:
             continue
-        open_ = periods_by_plan[task.plan_id]
+        open_ = [p for p in periods_by_plan[task.plan_id]
+                 if period_owed_by(p, task.pk, task.reports_once)]
         period = chosen if chosen is not None else (open_[-1] if open_ else None)
         key = (task.pk, period.pk) if period else None
         rows.append(Row(assignment, period, reports.get(key), contributions.get(key)))
@@ -302,7 +304,8 @@ def task_detail(request, pk: int):
     user = request.user
     task = selectors.task_for_user(user, pk)
     page = selectors.task_page(task, user)
-    periods = list(task.plan.periods.all())
+    periods = [p for p in task.plan.periods.all()
+               if period_owed_by(p, task.pk, task.reports_once)]
     period = _selected_period(periods, request.GET.get("period"))
     report = next((r for r in page["reports"] if period and r.period_id == period.pk), None)
     report_periods = {r.pk: r.period for r in page["reports"]}
@@ -348,7 +351,13 @@ def task_detail(request, pk: int):
 
     # For the lead drafting its report: who has contributed (submitted material) and who not.
     status = selectors.contributions_status(task, period, user) if editable else []
+    may_raise = may_report or may_contribute
+    supervise = may_supervise(task.plan, user)
     return render(request, "workflow/task_detail.html", {
+        "matters": coordination.matters_of_task(user, task),  # 协调事项
+        "may_raise": may_raise,
+        "may_register_item": supervise,  # 立项 from a leader's instruction
+        "agency_names": agency_names() if may_raise else [],
         "task": task,
         "plan": task.plan,
         "page": page,
