@@ -58,7 +58,6 @@ class TaskFilter(django_filters.FilterSet):
         fields = self.form.fields
         if len(plans) == 1:
             del fields["plan"]
-            del fields["source"]
         else:
             fields["plan"].queryset = Plan.objects.filter(pk__in=plan_ids).order_by("title")
             del fields["period"]  # each plan shows its current period

@@ -55,11 +55,15 @@ def matter_for_user(user, pk: int, *, write: bool = False) -> CoordinationMatter
 
 def _run(matter: CoordinationMatter, name: str, by, description: str = "", **fields) -> None:
     method = getattr(matter, name)
-    _require(method, by)
+    for key, value in fields.items():  # the transition's conditions read them
+        setattr(matter, key, value)
+    try:
+        _require(method, by)
+    except WorkflowError:
+        matter.refresh_from_db()
+        raise
     try:
         with transaction.atomic():
-            for key, value in fields.items():
-                setattr(matter, key, value)
             method(by=by, description=description or None)
             matter.save()
     except ConcurrentTransition:
