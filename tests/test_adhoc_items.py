@@ -129,6 +129,12 @@ def test_the_dashboard_and_the_task_list_filter_by_source(client, people):
     assert task.content[:10] in listed.content.decode()
     listed = client.get(reverse("supervision:all-tasks"), {"source": "meeting"})
     assert task.content[:10] not in listed.content.decode()
+    # the once item owes its own period: the list counts it as owing, not the month's
+    monthly = register(office, once=False, title="按月报送的事项")
+    adhoc.adhoc_dispatch(plan=task.plan, by=office)
+    owing = client.get(reverse("supervision:all-tasks"), {"source": "instruction", "owed": "yes"})
+    assert task.content[:10] in owing.content.decode()
+    assert monthly.content in owing.content.decode()
 
 
 def test_the_office_registers_and_dispatches_on_its_pages(client, people):

@@ -635,7 +635,8 @@ def report_once(request, pk: int):
         ReportingPeriod.objects.select_related("plan"), pk=pk,
         plan__in=selectors.my_tasks(user).values("task__plan"),
     )
-    tasks = [a.task for a in selectors.my_tasks(user, role=LEAD).filter(task__plan=period.plan_id)]
+    tasks = [a.task for a in selectors.my_tasks(user, role=LEAD).filter(task__plan=period.plan_id)
+             if period_owed_by(period, a.task_id, a.task.reports_once)]  # obligations rule 11
     task_ids = [t.pk for t in tasks]
     reports = {r.task_id: r for r in visibility.reports_visible_to(user, ProgressReport.objects
                .filter(period=period, task_id__in=task_ids)).prefetch_related("attachments")}
