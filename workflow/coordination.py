@@ -103,12 +103,18 @@ def matter_assign(*, matter: CoordinationMatter, by, agency: Agency | None = Non
              assigned_at=timezone.now())
         text = _("Coordination asked of you: %(text)s") % {"text": matter.text[:60]}
         if agency is not None:
-            agency_tell([agency.pk], kind="coordination", about=matter, task=matter.task,
+            # about this assignment's log row: a reassignment is a second notice
+            agency_tell([agency.pk], kind="coordination", about=_last_step(matter),
+                        task=matter.task,
                         text=text, by=by, url=matter_url(matter),
                         context={"decision_needed": matter.decision_needed})
         else:
             _tell_person(person, matter, text)
     return matter
+
+
+def _last_step(matter: CoordinationMatter) -> StateLog:
+    return StateLog.objects.for_(matter).order_by("-pk").first()
 
 
 def _tell_person(person, matter, text) -> None:
@@ -128,7 +134,7 @@ def matter_answer(*, matter: CoordinationMatter, by, answer: str) -> Coordinatio
     with transaction.atomic():
         _run(matter, "give_answer", by, answer=answer, answered_by=by,
              answered_at=timezone.now())
-        agency_tell([matter.raised_by_agency_id], kind="coordination", about=matter,
+        agency_tell([matter.raised_by_agency_id], kind="coordination", about=_last_step(matter),
                     task=matter.task, by=by,
                     text=_("Coordination answered: %(text)s") % {"text": matter.text[:60]},
                     context={"answer": answer, "decision_needed": matter.decision_needed})

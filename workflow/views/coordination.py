@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
+from guardian.shortcuts import get_users_with_perms
 
 from agencies.models import Agency, StaffProfile
 from agencies.permissions import may_supervise, office_required, person_name
@@ -78,9 +79,12 @@ def matter_list(request):
 
 
 def _leaders(matter):
-    """The leaders the office may give a matter to: those of the plan's office agency."""
+    """The leaders the office may give a matter to: those who read the task's plan."""
+    readers = get_users_with_perms(matter.task.plan, with_group_users=True,
+                                   only_with_perms_in=["lead_plan"])
     users = (get_user_model().objects.filter(
-        profile__role=StaffProfile.Role.LEADER, is_active=True).order_by("last_name", "pk"))
+        pk__in=[u.pk for u in readers], profile__role=StaffProfile.Role.LEADER, is_active=True)
+        .order_by("last_name", "pk"))
     return [(u, person_name(u)) for u in users]
 
 
