@@ -59,7 +59,7 @@ def test_it_registers_an_item_in_the_office_container_for_the_source_and_year(pe
 def test_an_agency_or_a_leader_cannot_register_and_a_past_deadline_is_refused(people):
     with pytest.raises(WorkflowError):
         register(people["lead"])
-    with pytest.raises(WorkflowError, match="deadline|截止|期限"):
+    with pytest.raises(WorkflowError, match="deadline|时限"):
         register(people["office"], days=-1)
     with pytest.raises(WorkflowError):
         adhoc.item_register(by=people["office"], kind=Plan.Source.INSTRUCTION, title="x",
