@@ -45,6 +45,8 @@ from workflow.obligations import (
 from workflow.visibility import indicator_values_sent
 
 from .assessment import assessment_ranking, period_facts, weights_for
+from .coordination import COLUMNS as COORDINATION_COLUMNS
+from .coordination import coordination_cells, coordination_figures
 from .models import BulletinIssue
 
 State = ProgressReport.State
@@ -172,6 +174,7 @@ def bulletin_figures(period: ReportingPeriod, *, on_date: date | None = None) ->
         "ranking": [{"rank": r["rank"], "tied": r["tied"], "name": r["name"],
                      "score": r["score"].total, "out_of": r["score"].out_of} for r in ranking],
         "indicators": _indicator_rows(plan, period),
+        "coordination": coordination_figures(plan.pk, on_date),
     }
 
 
@@ -301,9 +304,18 @@ def _indicators_section(figures: dict) -> Section:
          i["value_period"], i["attribute"]] for i in figures["indicators"]], "本规划未设指标。")
 
 
+def _coordination_section(figures: dict) -> Section:
+    rows = figures.get("coordination", [])
+    return Section("待协调事项", "协调事项", COORDINATION_COLUMNS, coordination_cells(rows),
+                   "本期无待协调事项。",
+                   [f"共有{len(rows)}项待协调事项，最早的已历{rows[0]['working_days']}个工作日。"]
+                   if rows else [])
+
+
 # The bulletin's parts in order, numbered 一、二、… as laid out: one more part is one more
 # function here (figures → Section).
-SECTIONS = [_agencies_section, _overdue_section, _ranking_section, _indicators_section]
+SECTIONS = [_agencies_section, _overdue_section, _ranking_section, _indicators_section,
+            _coordination_section]
 
 
 def bulletin_sections(figures: dict) -> list[Section]:

@@ -24,6 +24,7 @@ from agencies.models import Agency
 from lib.ranking import rank
 from tasks.models import Plan, Section, Task
 from tasks.selectors import plans_readable_by
+from workflow.coordination import open_matters
 from workflow.models import Assignment, Escalation, ReportingPeriod
 from workflow.obligations import (
     LATE,
@@ -332,10 +333,25 @@ def plan_dashboard(plan: Plan, on_date: date, *, sort: str | None = None) -> dic
             "chart": _chart(figures.totals, figures.sections)}
 
 
-def office_dashboard(user, on_date: date, *, sort: str | None = None) -> dict:
-    """The same figures across every plan the user reads (as the office or a leader). Plans
-    not yet dispatched are listed apart and count in no total."""
-    plans = list(plans_readable_by(user).order_by("-imported_at", "-pk"))
+ITEMS = "items"  # every source but imported plans: the items registered outside a plan
+SOURCE_CHOICES = [(ITEMS, _("Items outside a plan (立项)")), *Plan.Source.choices]
+
+
+def by_source(plans, source: str | None):
+    """The plans of a source kind (Plan.Source), or every item container (ITEMS)."""
+    if source == ITEMS:
+        return plans.exclude(source_kind=Plan.Source.PLAN)
+    if source in Plan.Source.values:
+        return plans.filter(source_kind=source)
+    return plans
+
+
+def office_dashboard(user, on_date: date, *, sort: str | None = None,
+                     source: str | None = None) -> dict:
+    """The same figures across every plan the user reads (as the office or a leader), or the
+    plans of one source (`source`: a Plan.Source, or ITEMS). Plans not yet dispatched are
+    listed apart and count in no total."""
+    plans = list(by_source(plans_readable_by(user), source).order_by("-imported_at", "-pk"))
     running = [p for p in plans if p.state != Plan.State.DRAFT]
     book = dashboard_ledger([p.pk for p in running], on_date)
     figures = _figures(running, book)
@@ -352,7 +368,9 @@ def office_dashboard(user, on_date: date, *, sort: str | None = None) -> dict:
             "drafts": [p for p in plans if p.state == Plan.State.DRAFT],
             "totals": totals, "ranking": ranking, "sort": sort,
             "columns": ranking_columns(sort), "chart": _chart(totals.totals, []),
-            "overdue_url": overdue_url()}
+            "overdue_url": overdue_url(), "source": source if source in dict(SOURCE_CHOICES)
+            else "", "source_choices": SOURCE_CHOICES,
+            "coordination": open_matters(plan_ids=[p.pk for p in plans], on_date=on_date)}
 
 
 def count_by_period(book: Ledger) -> dict:

@@ -24,6 +24,8 @@ OWED_CHOICES = [("yes", _("Owes a report")), ("no", _("Owes no report"))]
 
 class TaskFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q")
+    source = django_filters.ChoiceFilter(label=_("Source"), choices=Plan.Source.choices,
+                                         field_name="plan__source_kind")
     plan = django_filters.ModelChoiceFilter(label=_("Plan"), queryset=Plan.objects.none())
     section = django_filters.ModelChoiceFilter(
         label=_("Section"), queryset=Section.objects.none(), method="filter_section")
@@ -47,8 +49,8 @@ class TaskFilter(django_filters.FilterSet):
 
     class Meta:
         model = Task
-        fields = ["q", "plan", "section", "agency", "role", "state", "period", "owed", "light",
-                  "report_state", "escalation_level"]
+        fields = ["q", "source", "plan", "section", "agency", "role", "state", "period", "owed",
+                  "light", "report_state", "escalation_level"]
 
     def __init__(self, data=None, queryset=None, *, plans, items=None, levels=None, **kwargs):
         super().__init__(data, queryset, **kwargs)

@@ -19,6 +19,15 @@ class Plan(ConcurrentTransitionMixin, models.Model):
         DISPATCHED = "dispatched", _("Dispatched")
         CLOSED = "closed", _("Closed")
 
+    class Source(models.TextChoices):
+        """Where a plan's tasks come from: an imported plan, or the office's container of the
+        items it registers outside a plan (立项), one per source kind and year."""
+        PLAN = "plan", _("Plan (规划/方案)")
+        INSTRUCTION = "instruction", _("Leader's instruction (领导批示)")
+        MEETING = "meeting", _("Meeting decision (会议议定事项)")
+        HIGHER = "higher", _("Document from above (上级来文)")
+        OTHER = "other", _("Other assigned matter (其他交办)")
+
     title = models.CharField(_("title"), max_length=300)
     issuer = models.CharField(_("issuer"), max_length=200, blank=True)
     doc_number = models.CharField(_("document number"), max_length=100, blank=True)
@@ -45,6 +54,9 @@ class Plan(ConcurrentTransitionMixin, models.Model):
     acknowledge_within_days = models.PositiveSmallIntegerField(
         _("working days to acknowledge an assignment"), default=3
     )
+    source_kind = models.CharField(
+        _("source"), max_length=12, choices=Source.choices, default=Source.PLAN, db_index=True,
+    )
 
     class Meta:
         verbose_name = _("plan")
@@ -60,6 +72,11 @@ class Plan(ConcurrentTransitionMixin, models.Model):
 
     def tasks_needing_lead(self):
         return self.tasks.filter(needs_lead=True)
+
+    @property
+    def is_container(self) -> bool:
+        """The office's container of items registered outside a plan (立项)."""
+        return self.source_kind != self.Source.PLAN
 
     def has_no_task_needing_lead(self) -> bool:
         return not self.tasks.filter(needs_lead=True).exists()
@@ -140,6 +157,12 @@ class Task(ConcurrentTransitionMixin, models.Model):
     state = FSMField(_("state"), choices=State.choices, default=State.ASSIGNED, protected=True)
     # Raised by escalations (workflow.reminders, workflow.escalation), never lowered by them.
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    # An item registered outside a plan (立项, workflow.adhoc): where it comes from.
+    doc_number = models.CharField(_("source document number"), max_length=100, blank=True)
+    asked_by = models.CharField(_("leader who asked"), max_length=100, blank=True)
+    # Reports once, by its deadline: it owes the one reporting period of its own and none of
+    # its plan's (workflow.obligations, rule 11).
+    reports_once = models.BooleanField(_("reports once, by its deadline"), default=False)
 
     class Meta:
         verbose_name = _("task")

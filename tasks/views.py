@@ -59,8 +59,13 @@ def plan_detail(request, pk: int):
         # A group without members gives no assignment at dispatch: say so before.
         empty_groups = list(AgencyGroup.objects.filter(task_links__task__plan=plan,
                                                        members__isnull=True).distinct())
+    pending_items = 0
+    if supervise and plan.is_container and plan.state == Plan.State.DISPATCHED:
+        # 立项: items registered after the container was dispatched wait for their dispatch.
+        pending_items = plan.tasks.filter(assignments__isnull=True).count()
     return render(request, "tasks/plan_detail.html", {
         "detail": detail, "plan": plan, "can_supervise": supervise,
+        "pending_items": pending_items,
         "periods": list(plan.periods.all()),  # workflow's ReportingPeriod, by its relation
         "empty_groups": empty_groups, "show_state": plan.state != Plan.State.DRAFT,
     })

@@ -73,7 +73,7 @@ def test_it_gives_indicators_latest_value_and_target(cast):
 
 def test_the_xlsx_has_the_figures_in_place(cast):
     book = openpyxl.load_workbook(io.BytesIO(bulletin_xlsx(cast.period)))
-    assert book.sheetnames == ["概况", "单位情况", "逾期清单", "考核排名", "指标"]
+    assert book.sheetnames == ["概况", "单位情况", "逾期清单", "考核排名", "指标", "协调事项"]
     summary = book["概况"]
     assert summary["A1"].value == "督查通报"
     assert summary["B3"].value == "第4季度"

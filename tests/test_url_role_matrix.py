@@ -34,6 +34,7 @@ from supervision.bulletins import bulletin_generate, bulletin_versions
 from tests.cast import build_cast, build_second_office
 from workflow import services
 from workflow.attachments import attachment_add
+from workflow.coordination import matter_raise
 from workflow.extensions import extension_request
 from workflow.models import Assignment, Contribution, ProgressReport, ReportingPeriod
 from workflow.slips import task_escalate_as_slip
@@ -151,6 +152,17 @@ APP = {
                                                200),
     ("workflow:slip-acknowledge", "lead's slip"): POST_ONLY,
     ("workflow:plan-slips", "plan"): row(LOGIN, 404, 404, 404, 404, 200, 200, 404, 404, 200),
+    # 立项 and 协调事项 (issue 16): the office registers items and lists the matters; a matter
+    # raised by the lead agency is read by that agency, the plan's office and leaders only
+    ("workflow:item-new", ""): row(LOGIN, 403, 403, 403, 403, 200, 200, 200, 200, 403),
+    ("workflow:coordination-list", ""): row(LOGIN, 403, 403, 403, 403, 200, 200, 200, 200,
+                                            403),
+    ("workflow:coordination-matter", "matter"): row(LOGIN, 200, 200, 404, 404, 200, 200, 404,
+                                                    404, 200),
+    ("workflow:coordination-raise", "task"): POST_ONLY,
+    ("workflow:coordination-assign", "matter"): POST_ONLY,
+    ("workflow:coordination-answer", "matter"): POST_ONLY,
+    ("workflow:coordination-close", "matter"): POST_ONLY,
 }
 
 
@@ -193,6 +205,8 @@ class World:
                                                    by=cast.supporting, text=MATERIAL)
         self.material_file = _attach(self.material, cast.supporting, MATERIAL_FILE)
         services.instruction_create(task=task, by=cast.leader, text="请抓紧推进。")
+        self.matter = matter_raise(task=task, by=cast.lead, text="需协调用地指标。",
+                                   decision_needed="请明确用地指标来源。")
         bulletin_generate(period=period, by=cast.office)
         self.bulletin = next(iter(bulletin_versions(period)[0]["files"].values()))
         self.assignment = Assignment.objects.get(task=task, agency=cast.lead.profile.agency)
@@ -240,6 +254,7 @@ class World:
             "lead's extension": {"pk": self.extension.pk},
             "lead's slip": {"pk": self.slip.pk},
             "escalation": {"pk": self.slip.escalation_id},
+            "matter": {"pk": self.matter.pk},
         }
 
 

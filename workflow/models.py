@@ -78,6 +78,12 @@ class ReportingPeriod(models.Model):
     ends_on = models.DateField(_("ends on"))
     due_on = models.DateField(_("due on"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # A period of one task only: an item registered outside a plan that reports once, by its
+    # deadline (workflow.adhoc); None for the plan's periods, owed by its tasks.
+    task = models.ForeignKey(
+        Task, verbose_name=_("only for the task"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="own_periods",
+    )
 
     class Meta:
         verbose_name = _("reporting period")
@@ -359,6 +365,11 @@ class Instruction(models.Model):
     )
     text = models.TextField(_("instruction"))
     created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+    # The office registered the instruction as an item of its own (立项, workflow.adhoc).
+    became_task = models.ForeignKey(
+        Task, verbose_name=_("registered as the item"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="from_instructions",
+    )
 
     class Meta:
         verbose_name = _("leader instruction")
@@ -367,6 +378,109 @@ class Instruction(models.Model):
 
     def __str__(self):
         return self.text[:40]
+
+
+# ---- coordination matters (协调事项) ------------------------------------------------------------
+
+def _may_supervise_matter(matter, user) -> bool:
+    return may_supervise(matter.task.plan, user)
+
+
+def _may_answer_matter(matter, user) -> bool:
+    """The leader it is assigned to, or the staff (reporters, heads) of the agency."""
+    if matter.assigned_person_id is not None:
+        return user.pk == matter.assigned_person_id
+    profile = getattr(user, "profile", None) if user.is_authenticated else None
+    return (profile is not None and matter.assigned_agency_id is not None
+            and profile.agency_id == matter.assigned_agency_id
+            and profile.role in ("reporter", "head"))
+
+
+class CoordinationMatter(ConcurrentTransitionMixin, models.Model):
+    """协调事项: a problem an agency cannot solve alone, raised on a task (and a period's
+    report); the office assigns it to an agency or a leader, who answers; the office closes it.
+    Every transition is logged (django-fsm-log); workflow.coordination holds the services."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        ASSIGNED = "assigned", _("Assigned")
+        ANSWERED = "answered", _("Answered")
+        CLOSED = "closed", _("Closed")
+
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="coordination"
+    )
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name=_("period"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    raised_by_agency = models.ForeignKey(
+        Agency, verbose_name=_("raised by agency"), on_delete=models.PROTECT, related_name="+"
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("raised by"), null=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    text = models.TextField(_("problem"))
+    decision_needed = models.TextField(_("decision needed"))
+    agencies_asked = models.ManyToManyField(
+        Agency, verbose_name=_("agencies asked"), related_name="coordination_asked", blank=True
+    )
+    state = FSMField(_("state"), choices=State.choices, default=State.OPEN, protected=True)
+    assigned_agency = models.ForeignKey(
+        Agency, verbose_name=_("assigned to agency"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="coordination_assigned",
+    )
+    assigned_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assigned to leader"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="coordination_assigned",
+    )
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("answered by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("coordination matter")
+        verbose_name_plural = _("coordination matters")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The office's list and the dashboard's count: matters not yet closed, oldest first.
+            models.Index(fields=["created_at"], condition=~Q(state="closed"),
+                         name="workflow_coord_not_closed"),
+        ]
+
+    def __str__(self):
+        return self.text[:40]
+
+    def is_assigned(self) -> bool:
+        return self.assigned_agency_id is not None or self.assigned_person_id is not None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=[State.OPEN, State.ASSIGNED], target=State.ASSIGNED,
+                conditions=[is_assigned], permission=_may_supervise_matter)
+    def assign(self, by=None, description=None):
+        """The office gives it to the agency or leader who can settle it (again: reassigns)."""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.ASSIGNED, target=State.ANSWERED,
+                permission=_may_answer_matter)
+    def give_answer(self, by=None, description=None):
+        """The assignee answers."""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=[State.OPEN, State.ASSIGNED, State.ANSWERED],
+                target=State.CLOSED, permission=_may_supervise_matter)
+    def close(self, by=None, description=None):
+        """The office closes it."""
 
 
 # ---- reporting schedule, reminders and escalation ---------------------------------------------

@@ -41,6 +41,9 @@ The rules, each written once, here:
    on time, late, overdue days, chasing and lights (rules 7 to 10) count from the new date
    (`extended_due`, the latest accepted one). Who owes it (rules 3, 4 and 6) is still decided
    on the period's own due date. A pending or refused request changes nothing.
+12. A period of one task (an item registered outside a plan, 立项, that reports once by its
+   deadline: ReportingPeriod.task) is owed by that task only, and such a task owes no other
+   period of its plan. Every other task owes its plan's periods, as above.
 
 Acknowledgements (签收) owed are `receipts_owed()`, in this module too.
 """
@@ -107,6 +110,13 @@ def report_light(*, due_on: date, on_date: date, state: str, late: bool, chased:
     if due_on < _yellow_before(on_date, within):
         return YELLOW
     return NO_LIGHT
+
+
+def period_owed_by(period, task_id: int, reports_once: bool) -> bool:
+    """Rule 11: whether a task owes a period of its plan at all."""
+    if period.task_id is not None:
+        return period.task_id == task_id
+    return not reports_once
 
 
 def _status(*, state: str, submitted_on: date | None, late: bool, due_on: date,
@@ -345,7 +355,8 @@ when a plan has an accepted extension).
         assignments = assignments.filter(agency_id=agency_id)
     assignments = list(assignments.values_list(
         "pk", "task_id", "task__plan_id", "task__state", "task__escalation_level", "agency_id",
-        "role", "created_at", "ended_at", "active").order_by("task__order", "task_id", "pk"))
+        "role", "created_at", "ended_at", "active", "task__reports_once")
+        .order_by("task__order", "task_id", "pk"))
     if not assignments:
         return empty
     scope_tasks = {row[1] for row in assignments}
@@ -366,10 +377,12 @@ when a plan has an accepted extension).
     obligations: list[Obligation] = []
     # Leads first: a supporting agency's obligation hangs on the lead's report due.
     ordered = sorted(assignments, key=lambda row: row[6] != LEAD)
-    for pk, task_id, plan_id, _state, level, agency, role, created, ended, active in ordered:
+    for pk, task_id, plan_id, _state, level, agency, role, created, ended, active, once in ordered:
         assigned_on, relieved_on = _local(created), (None if active else _local(ended))
         plan_running = plans[plan_id]["state"] == Plan.State.DISPATCHED
         for period in periods_of[plan_id]:
+            if not period_owed_by(period, task_id, once):  # rule 12
+                continue
             due_on = period.due_on
             # Rule 3: live on the due date.
             if assigned_on > due_on or (relieved_on is not None and relieved_on <= due_on):

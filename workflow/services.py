@@ -31,7 +31,7 @@ from .models import (
     ProgressReport,
     ReportingPeriod,
 )
-from .obligations import due_on_of
+from .obligations import due_on_of, period_owed_by
 from .periods import plan_reminder_defaults
 from .recipients import agency_staff, agency_tell
 
@@ -260,6 +260,7 @@ def report_save(*, task: Task, period: ReportingPeriod, by, data: dict) -> Progr
         raise WorkflowError(_("You are not allowed to do this."))
     if period.plan_id != task.plan_id or period.is_closed:
         raise WorkflowError(_("This reporting period is closed."))
+    _require_owed(task, period)
     report = ProgressReport.objects.filter(task=task, period=period).first()
     if report is None:
         report = ProgressReport(task=task, period=period, created_by=by,
@@ -281,6 +282,12 @@ def report_save(*, task: Task, period: ReportingPeriod, by, data: dict) -> Progr
         # Two first saves at once: the other one's row took the one report per period.
         raise _lost_first_save(task, period) from None
     return report
+
+
+def _require_owed(task: Task, period: ReportingPeriod) -> None:
+    """Obligations rule 12: another item's period of its own is not this task's."""
+    if not period_owed_by(period, task.pk, task.reports_once):
+        raise WorkflowError(_("This reporting period is not one of this task's."))
 
 
 def _lost_first_save(task: Task, period: ReportingPeriod) -> StaleObject:
@@ -395,6 +402,7 @@ def contribution_save(*, task: Task, period: ReportingPeriod, by, text: str,
         raise WorkflowError(_("You are not allowed to do this."))
     if period.plan_id != task.plan_id or period.is_closed:
         raise WorkflowError(_("This reporting period is closed."))
+    _require_owed(task, period)
     contribution, _created = Contribution.objects.get_or_create(
         task=task, period=period, agency_id=by.profile.agency_id
     )

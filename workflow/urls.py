@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agency, extensions, office, people, setup
+from .views import agency, coordination, extensions, items, office, people, setup
 
 app_name = "workflow"
 
@@ -50,6 +50,17 @@ urlpatterns = [
     path("slips/<int:pk>/docx/", extensions.slip_download, name="slip-docx"),
     path("slips/<int:pk>/acknowledge/", extensions.slip_ack, name="slip-acknowledge"),
     path("plans/<int:pk>/slips/", extensions.plan_slips, name="plan-slips"),
+    # items outside a plan, 立项 (views/items.py)
+    path("items/new/", items.item_new, name="item-new"),
+    # coordination matters, 协调事项 (views/coordination.py)
+    path("tasks/<int:pk>/coordination/", coordination.raise_matter, name="coordination-raise"),
+    path("coordination/", coordination.matter_list, name="coordination-list"),
+    path("coordination/<int:pk>/", coordination.matter_detail, name="coordination-matter"),
+    path("coordination/<int:pk>/assign/", coordination.matter_assign,
+         name="coordination-assign"),
+    path("coordination/<int:pk>/answer/", coordination.matter_answer,
+         name="coordination-answer"),
+    path("coordination/<int:pk>/close/", coordination.matter_close, name="coordination-close"),
     # setting a plan up (views/setup.py)
     path("plans/<int:pk>/periods/", setup.plan_periods, name="plan-periods"),
     path("calendar/", setup.working_calendar, name="calendar"),

@@ -26,6 +26,8 @@ The rule (issue 10):
 - Extension request (延期申请) and supervision slip (督办单): the agency that asked (or that
   the slip is addressed to), on a task it works on; and the plan's office and leaders.
   Another agency — a co-lead or supporting agency included — does not see them.
+- Coordination matter (协调事项): the plan's office and leaders, the leader it is assigned to,
+  and the staff of the agency that raised it, of the agencies asked and of the agency assigned.
 
 A superuser is granted every object permission by Django and guardian, so sees everything;
 model-wide permissions of an ordinary staff user open nothing here (accept_global_perms=False).
@@ -43,6 +45,7 @@ from tasks.selectors import plans_readable_by, tasks_of_agency_user, tasks_visib
 from .models import (
     Attachment,
     Contribution,
+    CoordinationMatter,
     ExtensionRequest,
     IndicatorValue,
     Instruction,
@@ -209,6 +212,32 @@ def instructions_visible_to(user, qs: QuerySet | None = None) -> QuerySet[Instru
 def instruction_visible_to(user, instruction: Instruction) -> bool:
     return instructions_visible_to(
         user, Instruction.objects.filter(pk=instruction.pk)).exists()
+
+
+# ---- coordination matters (协调事项) ----------------------------------------------------------
+
+def coordination_visible_to(user, qs: QuerySet | None = None) -> QuerySet[CoordinationMatter]:
+    qs = CoordinationMatter.objects.all() if qs is None else qs
+    if _anonymous(user):
+        return qs.none()
+    rule = Q(task__plan__in=_pks(plans_readable_by(user))) | Q(assigned_person=user)
+    agency_id = _agency_id(user)
+    if agency_id is not None:
+        rule |= (Q(raised_by_agency_id=agency_id) | Q(assigned_agency_id=agency_id)
+                 | Q(agencies_asked=agency_id))
+    # agencies_asked is a join: the pk subquery keeps one row per matter.
+    return qs.filter(pk__in=CoordinationMatter.objects.filter(rule).values("pk"))
+
+
+def coordination_matter_visible_to(user, matter: CoordinationMatter) -> bool:
+    return coordination_visible_to(
+        user, CoordinationMatter.objects.filter(pk=matter.pk)).exists()
+
+
+def coordination_or_404(user, pk) -> CoordinationMatter:
+    return _one_or_404(coordination_visible_to(user, CoordinationMatter.objects.select_related(
+        "task__plan", "raised_by_agency", "assigned_agency", "assigned_person", "period",
+        "raised_by", "answered_by")), pk)
 
 
 # ---- bulletins (files per reporting period) ---------------------------------------------------

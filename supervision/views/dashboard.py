@@ -39,7 +39,8 @@ def plan(request, pk: int):
 def office(request):
     _readable_plans(request.user)
     today = timezone.localdate()
-    context = office_dashboard(request.user, today, sort=request.GET.get("sort"))
+    context = office_dashboard(request.user, today, sort=request.GET.get("sort"),
+                               source=request.GET.get("source"))
     # this year or the coming one unknown to the working-day calendar: the office enters it
     context["calendar_missing"] = calendar_missing_years(today) if is_office(request.user) else []
     return render(request, "supervision/dashboard_office.html", context)

@@ -60,7 +60,15 @@ def _period_items(plans, chosen_id, today) -> tuple[dict, list]:
         by_plan = {}
         for period in periods:
             by_plan.setdefault(period.plan_id, []).append(period)
-        shown = [p for p in (current_period(ps, today) for ps in by_plan.values()) if p]
+        shown = []
+        for ps in by_plan.values():
+            # 立项: the container's current period, and each item's period of its own that is
+            # open and started (a task owes one or the other: obligations rule 11)
+            own = [q for q in ps if q.task_id is not None]
+            current = current_period([q for q in ps if q.task_id is None] or ps, today)
+            shown += [current] if current else []
+            shown += [q for q in own if q.closed_at is None and q.starts_on <= today
+                      and q is not current]
     book = ledger(plan_ids=[p.pk for p in plans], on_date=today,
                   period_ids=[p.pk for p in shown])
     return {item.task_id: item for item in book.items}, shown

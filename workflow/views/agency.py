@@ -27,11 +27,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from agencies.permissions import is_head
+from agencies.permissions import is_head, may_supervise
 from lib.paging import LazyRows, paged
 from tasks.models import Indicator, Task, TaskAgency
+from tasks.selectors import agency_names
 
-from .. import selectors, services, visibility
+from .. import coordination, selectors, services, visibility
 from ..attachments import attachment_add
 from ..levels import level_names
 from ..models import (
@@ -41,7 +42,7 @@ from ..models import (
     ProgressReport,
     ReportingPeriod,
 )
-from ..obligations import OVERDUE, Obligation, due_on_of, ledger
+from ..obligations import OVERDUE, Obligation, due_on_of, ledger, period_owed_by
 from ..services import EDITABLE, REPORT_FIELDS, WorkflowError
 from .common import back, int_or_none, refused
 
@@ -211,7 +212,8 @@ def my_rows(agency_id: int, assignments, periods_by_plan, today: date, *, role: 
             rows.append(Row(assignment, ob.period, None, None, ob))
         if task.pk in owed:
             continue
-        open_ = periods_by_plan[task.plan_id]
+        open_ = [p for p in periods_by_plan[task.plan_id]
+                 if period_owed_by(p, task.pk, task.reports_once)]
         period = chosen.get(task.plan_id) if chosen is not None else (
             open_[-1] if open_ else None)
         rows.append(Row(assignment, period, None, None))
@@ -381,7 +383,8 @@ def task_detail(request, pk: int):
     user = request.user
     task = selectors.task_for_user(user, pk)
     page = selectors.task_page(task, user)
-    periods = list(task.plan.periods.all())
+    periods = [p for p in task.plan.periods.all()
+               if period_owed_by(p, task.pk, task.reports_once)]
     period = _selected_period(periods, request.GET.get("period"))
     report = next((r for r in page["reports"] if period and r.period_id == period.pk), None)
     report_periods = {r.pk: r.period for r in page["reports"]}
@@ -436,7 +439,13 @@ def task_detail(request, pk: int):
     may_ask_extension = (may_report and period_open and due_in_force is not None
                          and timezone.localdate() < due_in_force
                          and (report is None or report.state in EDITABLE))
+    may_raise = may_report or may_contribute
+    supervise = may_supervise(task.plan, user)
     return render(request, "workflow/task_detail.html", {
+        "matters": coordination.matters_of_task(user, task),  # 协调事项
+        "may_raise": may_raise,
+        "may_register_item": supervise,  # 立项 from a leader's instruction
+        "agency_names": agency_names() if may_raise else [],
         "task": task,
         "plan": task.plan,
         "page": page,
@@ -728,7 +737,8 @@ def report_once(request, pk: int):
         ReportingPeriod.objects.select_related("plan"), pk=pk,
         plan__in=selectors.my_tasks(user).values("task__plan"),
     )
-    tasks = [a.task for a in selectors.my_tasks(user, role=LEAD).filter(task__plan=period.plan_id)]
+    tasks = [a.task for a in selectors.my_tasks(user, role=LEAD).filter(task__plan=period.plan_id)
+             if period_owed_by(period, a.task_id, a.task.reports_once)]  # obligations rule 12
     task_ids = [t.pk for t in tasks]
     reports = {r.task_id: r for r in visibility.reports_visible_to(user, ProgressReport.objects
                .filter(period=period, task_id__in=task_ids)).prefetch_related("attachments")}

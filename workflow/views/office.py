@@ -29,7 +29,7 @@ from agencies.models import Agency, Contact
 from agencies.permissions import is_office, is_office_director, may_instruct
 from lib.paging import paged
 
-from .. import selectors, services, visibility
+from .. import adhoc, selectors, services, visibility
 from ..errors import WorkflowError
 from ..escalation import task_escalate
 from ..levels import level_names
@@ -237,9 +237,12 @@ def dispatch(request, pk: int):
     periods unless the office ticked "dispatch without reporting periods"."""
     plan = selectors.plan_for_user(request.user, pk, write=True)
     try:
-        outcome = services.plan_dispatch(
-            plan=plan, by=request.user,
-            without_periods=request.POST.get("without_periods") == "1")
+        if plan.is_container:  # 立项: the items registered since the last dispatch
+            outcome = adhoc.adhoc_dispatch(plan=plan, by=request.user)
+        else:
+            outcome = services.plan_dispatch(
+                plan=plan, by=request.user,
+                without_periods=request.POST.get("without_periods") == "1")
     except WorkflowError as exc:
         refused(request, exc)
     else:
@@ -262,11 +265,14 @@ def dispatch_confirm(request, pk: int):
     """派发, step one: what dispatching will create (services.plan_dispatch_preview, the same
     rule as the dispatch); the page's POST then dispatches."""
     plan = selectors.plan_for_user(request.user, pk, write=True)
-    if plan.state != plan.State.DRAFT:
+    later_items = plan.is_container and plan.state == plan.State.DISPATCHED
+    if plan.state != plan.State.DRAFT and not later_items:
         messages.info(request, _("This plan has already been dispatched."))
         return redirect("plans:detail", pk=plan.pk)
+    preview = (adhoc.adhoc_dispatch_preview(plan=plan) if later_items
+               else services.plan_dispatch_preview(plan=plan))
     return render(request, "workflow/office_dispatch_confirm.html", {
-        "plan": plan, "preview": services.plan_dispatch_preview(plan=plan),
+        "plan": plan, "preview": preview,
         "needs_lead": plan.tasks.filter(needs_lead=True).count(),
         "has_periods": ReportingPeriod.objects.filter(plan=plan).exists(),
         "without_periods": request.GET.get("without_periods") == "1",
