@@ -266,7 +266,8 @@ def test_the_docx_is_an_a4_gongwen_with_its_fonts_and_stand_ins(cast):
     assert {"华文中宋", "SimSun", "FangSong", "仿宋", "SimHei"} <= set(fonts)
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert headings == [
-        "一、各单位报送情况", "二、逾期未报清单", "三、考核排名", "四、主要指标进展"]
+        "一、各单位报送情况", "二、逾期未报清单", "三、考核排名", "四、主要指标进展",
+        "五、待协调事项"]
 
 
 def test_the_docx_has_its_issue_number_issuer_date_and_signature(cast):
