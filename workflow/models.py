@@ -565,3 +565,14 @@ class CalendarDay(models.Model):
     @property
     def is_working_day(self) -> bool:
         return self.kind == self.Kind.WORKDAY
+
+
+class FiguresStamp(models.Model):
+    """Which state of a plan the dashboards' cached figures were computed from
+    (workflow.figures): a new random `token`, in the same transaction, with every change the
+    obligations read. Drawn afresh each time, a token never comes back: not after a rolled-back
+    transaction, nor in a restored database."""
+
+    plan = models.OneToOneField(Plan, primary_key=True, on_delete=models.CASCADE,
+                                related_name="+")
+    token = models.CharField(max_length=32)

@@ -34,6 +34,7 @@ from agencies.models import Agency, StaffProfile
 from lib.workdays import add_working_days, working_days_between
 from tasks.models import Indicator, Plan, Task
 
+from .figures import figures_changed
 from .models import Assignment, Escalation, ProgressReport, ReminderPolicy
 from .obligations import OVERDUE as OVERDUE_STATUS
 from .obligations import ledger, receipts_owed
@@ -285,6 +286,8 @@ def _escalations_apply(on_date: date, dry_run: bool) -> list[Escalation]:
         if dry_run:
             return new
         created = Escalation.objects.bulk_create(new)
+        if created:
+            figures_changed(task_ids={e.task_id for e in created})
         _levels_raise(list(work.plans))
     return created
 
