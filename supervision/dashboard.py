@@ -11,6 +11,7 @@ escalations, and the plans' sections.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -118,9 +119,11 @@ class Counts:
 class PeriodFigures:
     period: object  # ReportingPeriod
     counts: Counts = field(default_factory=Counts)
+    list_base: str = ""  # the plan's task list (list_url), reversed once per plan
 
     def light_links(self) -> dict:
-        return {light: list_url(self.period.plan_id, period=self.period.pk, light=light)
+        base = self.list_base or list_url(self.period.plan_id)
+        return {light: f"{base}?{urlencode({'period': self.period.pk, 'light': light})}"
                 for light in (*LIGHTS, NO_LIGHT)}
 
 
@@ -132,6 +135,7 @@ class PlanFigures:
     task_states: dict = field(default_factory=lambda: dict.fromkeys(Task.State.values, 0))
     sections: list = field(default_factory=list)
     totals: Counts = field(default_factory=Counts)
+    cache_key: str = ""  # the plan's stamp and the day: its rendered rows are kept under it
 
     @property
     def task_total(self) -> int:
@@ -205,34 +209,46 @@ def figures_compute(plans: list[Plan], on_date: date) -> dict[int, dict]:
     return out
 
 
-def plans_figures(plans: list[Plan], on_date: date) -> dict[int, dict]:
+def plans_figures(plans: list[Plan], on_date: date, stamps=None) -> dict[int, dict]:
     """figures_compute's result for each plan, from the cache when the plan has not changed
     since (its workflow.figures stamp) on the same day; only the others are computed."""
-    stamps = figures_stamps([p.pk for p in plans])
+    stamps = stamps or figures_stamps([p.pk for p in plans])
     keys = {p.pk: f"dashboard-figures:{p.pk}:{stamps[p.pk]}:{on_date.isoformat()}"
             for p in plans}
-    try:
-        found = cache.get_many(list(keys.values()))
-    except Exception:  # the cache is down: compute, as without it
-        logger.warning("dashboard: the cache cannot be read", exc_info=True)
-        found = {}
+    found = _cache_get_many(list(keys.values()))
     result = {pk: found[key] for pk, key in keys.items() if key in found}
     stale = [p for p in plans if p.pk not in result]
     if stale:
         computed = figures_compute(stale, on_date)
-        try:
-            cache.set_many({keys[pk]: data for pk, data in computed.items()}, FIGURES_TIMEOUT)
-        except Exception:
-            logger.warning("dashboard: the cache cannot be written", exc_info=True)
+        _cache_set_many({keys[pk]: data for pk, data in computed.items()})
         result.update(computed)
+    for pk, data in result.items():
+        data["key"] = keys[pk]
     return result
+
+
+def _cache_get_many(keys: list[str]) -> dict:
+    try:
+        return cache.get_many(keys)
+    except Exception:  # the cache is down: compute, as without it
+        logger.warning("dashboard: the cache cannot be read", exc_info=True)
+        return {}
+
+
+def _cache_set_many(values: dict) -> None:
+    try:
+        cache.set_many(values, FIGURES_TIMEOUT)
+    except Exception:
+        logger.warning("dashboard: the cache cannot be written", exc_info=True)
 
 
 def _plan_figures(plan: Plan, data: dict) -> PlanFigures:
     fig = PlanFigures(plan=plan, dispatched=plan.state != Plan.State.DRAFT,
-                      task_states=dict(data["task_states"]), sections=data["sections"])
+                      task_states=dict(data["task_states"]), sections=data["sections"],
+                      cache_key=data.get("key", ""))
+    base = list_url(plan.pk)
     for period, counts in data["periods"]:
-        fig.periods.append(PeriodFigures(period, counts))
+        fig.periods.append(PeriodFigures(period, counts, base))
         fig.totals.merge(counts)
     return fig
 
@@ -392,6 +408,7 @@ def plan_dashboard(plan: Plan, on_date: date, *, sort: str | None = None) -> dic
     # The bulletins link: the current period, or once every period is closed, the latest.
     bulletin_period = current_period(ReportingPeriod.objects.filter(plan=plan), on_date)
     return {"plan": plan, "on_date": on_date, "figures": figures, "figures_list": [figures],
+            "periods_key": figures.cache_key,
             "bulletin_period": bulletin_period,
             "links": {"all": list_url(plan.pk), "overdue": overdue_url(plan.pk)},
             "ranking": ranking, "sort": sort, "columns": ranking_columns(sort),
@@ -401,24 +418,39 @@ def plan_dashboard(plan: Plan, on_date: date, *, sort: str | None = None) -> dic
 
 def office_dashboard(user, on_date: date, *, sort: str | None = None) -> dict:
     """The same figures across every plan the user reads (as the office or a leader). Plans
-    not yet dispatched are listed apart and count in no total."""
+    not yet dispatched are listed apart and count in no total.
+
+    The plans' figures, their totals and the ranking are kept together in the cache under the
+    day and the stamps of all the plans: while none changes, the page reads them in one get."""
     plans = list(plans_readable_by(user).order_by("-imported_at", "-pk"))
     running = [p for p in plans if p.state != Plan.State.DRAFT]
-    data = plans_figures(running, on_date)
-    figures = [_plan_figures(p, data[p.pk]) for p in running]
-    totals = PlanFigures(plan=None, dispatched=True)
-    for fig in figures:
-        totals.totals.merge(fig.totals)
-        for key, n in fig.task_states.items():
-            totals.task_states[key] += n
-    ranking, sort = _ranking([data[p.pk]["ranking"] for p in running], None, sort)
-    return {"on_date": on_date, "plans": [(fig, {"all": list_url(fig.plan.pk),
-                                                 "overdue": overdue_url(fig.plan.pk)})
-                                          for fig in figures],
-            "period_plans": figures,
+    stamps = figures_stamps([p.pk for p in running])
+    key = "dashboard-office:" + hashlib.sha256(
+        (on_date.isoformat() + "|" + ",".join(f"{p.pk}:{stamps[p.pk]}" for p in running))
+        .encode()).hexdigest()[:40]
+    summary = _cache_get_many([key]).get(key)
+    if summary is None:
+        data = plans_figures(running, on_date, stamps)
+        figures = [_plan_figures(p, data[p.pk]) for p in running]
+        totals = PlanFigures(plan=None, dispatched=True)
+        for fig in figures:
+            totals.totals.merge(fig.totals)
+            for state, n in fig.task_states.items():
+                totals.task_states[state] += n
+        ranking = ranking_sum([data[p.pk]["ranking"] for p in running])
+        for r in ranking:
+            r["url"] = scorecard_url(r["pk"])
+        links = [{"all": list_url(fig.plan.pk), "overdue": overdue_url(fig.plan.pk)}
+                 for fig in figures]
+        summary = {"figures": figures, "links": links, "totals": totals, "ranking": ranking}
+        _cache_set_many({key: summary})
+    figures = summary["figures"]
+    ranking, sort = sort_ranking(summary["ranking"], sort)
+    return {"on_date": on_date, "plans": list(zip(figures, summary["links"], strict=True)),
+            "period_plans": figures, "periods_key": key,
             "drafts": [p for p in plans if p.state == Plan.State.DRAFT],
-            "totals": totals, "ranking": ranking, "sort": sort,
-            "columns": ranking_columns(sort), "chart": _chart(totals.totals, []),
+            "totals": summary["totals"], "ranking": ranking, "sort": sort,
+            "columns": ranking_columns(sort), "chart": _chart(summary["totals"].totals, []),
             "overdue_url": overdue_url()}
 
 

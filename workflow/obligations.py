@@ -138,10 +138,10 @@ class ReportDue:
     returns: int = 0  # times returned (退回), when the ledger was asked for them
     lead_ids: list[int] = field(default_factory=list)  # the agencies that owe it
     live_lead_ids: list[int] = field(default_factory=list)  # … of them still assigned
+    period_id: int = field(init=False)  # the period's pk, read often enough to keep
 
-    @property
-    def period_id(self) -> int:
-        return self.period.pk
+    def __post_init__(self) -> None:
+        self.period_id = self.period.pk
 
     @property
     def due_on(self) -> date:
@@ -157,7 +157,7 @@ class ReportDue:
 
     @property
     def key(self) -> tuple[int, int]:
-        return self.task_id, self.period.pk
+        return self.task_id, self.period_id
 
 
 @dataclass(slots=True)
@@ -299,9 +299,14 @@ def ledger(*, plan_ids, on_date: date | None = None, period_ids=None, agency_id:
     empty = Ledger(on_date, {p.pk: p for p in periods}, [], [])
     if not periods:
         return empty
+    # Per plan, its periods with what the loop below asks of each, worked out once: the id,
+    # the due date, the day a missing report's lateness is counted to (rule 8, before any
+    # reassignment) and whether it is closed.
     periods_of = defaultdict(list)
     for period in periods:
-        periods_of[period.plan_id].append(period)
+        periods_of[period.plan_id].append(
+            (period, period.pk, period.due_on, _as_of(period, on_date),
+             period.is_closed))
 
     roles = [LEAD, SUPPORTING] if supporting else [LEAD]
     assignments_q = Assignment.objects.filter(task__plan_id__in=list(periods_of), role__in=roles)
@@ -342,27 +347,27 @@ def ledger(*, plan_ids, on_date: date | None = None, period_ids=None, agency_id:
     for pk, task_id, plan_id, _state, level, agency, role, assigned_on, ended, active in ordered:
         relieved_on = None if active else ended
         plan_running = plans[plan_id]["state"] == Plan.State.DISPATCHED
-        for period in periods_of[plan_id]:
-            due_on = period.due_on
+        for period, period_pk, due_on, period_as_of, closed in periods_of[plan_id]:
             # Rule 3: live on the due date.
             if assigned_on > due_on or (relieved_on is not None and relieved_on <= due_on):
                 continue
-            report = reports.get((task_id, period.pk))
+            report = reports.get((task_id, period_pk))
             submitted_on = report[5] if report else None
             state = report[3] if report else NOT_STARTED
             # Rule 6.
             since = completed.get(task_id)
             if since is not None and due_on > since and not (report and state in DONE):
                 continue
-            item = items.get((task_id, period.pk))
+            item = items.get((task_id, period_pk))
             if item is None:
                 if role != LEAD:
                     continue  # no lead owes this period's report: no material is owed either
-                item = items[(task_id, period.pk)] = _item(
-                    task_id, plan_id, period, report, state, submitted_on, level, on_date,
-                    plans[plan_id], return_counts)
-            as_of = _as_of(item, plans[plan_id], on_date, relieved_on)
-            live = relieved_on is None and plan_running and not period.is_closed
+                item = items[(task_id, period_pk)] = _item(
+                    task_id, plan_id, period, report, state, submitted_on, level,
+                    period_as_of, return_counts)
+            # Rule 8: a relieved agency's lateness stops the day it was relieved.
+            as_of = period_as_of if relieved_on is None else min(period_as_of, relieved_on)
+            live = relieved_on is None and plan_running and not closed
             if role == LEAD:
                 item.lead_ids.append(agency)
                 if live:
@@ -372,7 +377,7 @@ def ledger(*, plan_ids, on_date: date | None = None, period_ids=None, agency_id:
                                        as_of=as_of)
                 chased = live and status in (OVERDUE, NOT_DUE)
             else:
-                if (task_id, period.pk, agency) in contributed:
+                if (task_id, period_pk, agency) in contributed:
                     status = CONTRIBUTED
                 elif item.submitted:
                     status = NOT_NEEDED
@@ -391,10 +396,9 @@ def ledger(*, plan_ids, on_date: date | None = None, period_ids=None, agency_id:
     return Ledger(on_date, {p.pk: p for p in periods}, list(items.values()), obligations)
 
 
-def _item(task_id, plan_id, period, report, state, submitted_on, level, on_date, plan,
+def _item(task_id, plan_id, period, report, state, submitted_on, level, as_of,
           return_counts) -> ReportDue:
     late = bool(report and report[4])
-    as_of = _as_of(None, plan, on_date, None, period=period)
     status, days = _status(state=state, submitted_on=submitted_on, late=late,
                            due_on=period.due_on, as_of=as_of)
     return ReportDue(
@@ -406,15 +410,12 @@ def _item(task_id, plan_id, period, report, state, submitted_on, level, on_date,
     )
 
 
-def _as_of(item, plan, on_date: date, relieved_on: date | None, *, period=None) -> date:
-    """Rule 8: the day a missing report's lateness is counted to."""
-    period = period or item.period
-    days = [on_date]
+def _as_of(period, on_date: date) -> date:
+    """Rule 8: the day a missing report's lateness is counted to — today, at the latest the
+    day the period was closed (and, for an agency relieved earlier, that day: ledger())."""
     if period.closed_at is not None:
-        days.append(_local(period.closed_at))
-    if relieved_on is not None:
-        days.append(relieved_on)
-    return min(days)
+        return min(on_date, _local(period.closed_at))
+    return on_date
 
 
 # ---- acknowledgements (签收) -------------------------------------------------------------------

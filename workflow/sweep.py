@@ -118,8 +118,9 @@ def reminders_sweep(on_date: date, *, dry_run: bool = False, flush: bool = True)
     if not dry_run:
         sweep_started(on_date)
     with flush_held() as held:
-        result.escalations = reminders.escalations_apply(on_date, dry_run=dry_run)
-        _digests_enqueue(result, reminders.due_items(on_date))
+        work = reminders.DayWork(on_date)  # read once: escalations and items both come from it
+        result.escalations = reminders.escalations_apply(on_date, dry_run=dry_run, work=work)
+        _digests_enqueue(result, reminders.due_items(on_date, work=work))
     if not dry_run:
         sweep_finished(on_date, result.messages_created)
     if flush and held.queued:
