@@ -103,6 +103,7 @@ def test_the_dashboard_shows_a_submission_at_once(world):
     "report_draft", "report_submit", "report_return", "report_verify", "task_reopen",
     "reassign", "contribution", "escalate", "sweep_escalations", "period_close",
     "period_reopen", "periods_generate", "plan_save", "calendar", "agency_merge",
+    "agency_rename",
 ])
 def test_each_kind_of_change_makes_the_figures_stale(world, event, django_user_model):
     plan, tasks, periods = world.plan(signoff=False)
@@ -154,6 +155,9 @@ def test_each_kind_of_change_makes_the_figures_stale(world, event, django_user_m
         elif event == "calendar":
             calendar_year_set(year=2026, holidays="2026-03-16 测试假日", workdays_text="",
                               by=world.office)
+        elif event == "agency_rename":
+            a.name = "测试市第一局（更名）"
+            a.save()
         elif event == "agency_merge":
             merged = Agency.objects.create(name="测试市第一局")
             Assignment.objects.create(task=tasks[0], agency=merged, role="supporting")

@@ -10,7 +10,8 @@ every change the ledger reads:
 - the services' bulk writes, which send no signals (they call figures_changed themselves:
   dispatch and reassignment, generated periods and the plan's term, closing and reopening a
   period, the sweep's escalations, agency merges);
-- a day of the working-day calendar entered or deleted: every plan (overdue days, lights).
+- a day of the working-day calendar entered or deleted: every plan (overdue days, lights);
+- an agency saved again (renamed): the plans it works on (their rankings show its name).
 
 A new day needs no stamp: the day is part of the cache key.
 """
@@ -20,6 +21,7 @@ import secrets
 
 from django.db.models.signals import post_delete, post_save
 
+from agencies.models import Agency
 from tasks.models import Plan, Section, Task
 
 from .models import (
@@ -83,6 +85,12 @@ def _calendar_changed(sender, instance, **kwargs):
     figures_changed()
 
 
+def _agency_renamed(sender, instance, created=False, **kwargs):
+    if not created:  # its name is in the rankings of the plans it works on
+        figures_changed(Assignment.objects.filter(agency_id=instance.pk)
+                        .values("task__plan_id"))
+
+
 RECEIVERS = [
     (Plan, _plan_changed),
     (Task, _plan_of_changed),
@@ -93,6 +101,7 @@ RECEIVERS = [
     (Contribution, _task_of_changed),
     (Escalation, _task_of_changed),
     (CalendarDay, _calendar_changed),
+    (Agency, _agency_renamed),
 ]
 
 
