@@ -74,10 +74,13 @@ class ReminderItem:
 
 # ---- the stages -----------------------------------------------------------------------------
 
-def report_stage(due_on: date, on_date: date, policy: ReminderPolicy) -> tuple[str, int] | None:
-    """The latest reminder stage a report due on `due_on` has reached, with its urgency."""
+def report_stage(due_on: date, on_date: date, policy: ReminderPolicy, *,
+                 overdue: int | None = None) -> tuple[str, int] | None:
+    """The latest reminder stage a report due on `due_on` has reached, with its urgency.
+    `overdue`: the working days from due_on to on_date, when the caller counted them."""
     if on_date > due_on:
-        overdue = working_days_between(due_on, on_date)
+        if overdue is None:
+            overdue = working_days_between(due_on, on_date)
         if overdue >= 1:
             every = policy.overdue_every_working_days
             repeat = (overdue - 1) // every if every else 0
@@ -147,7 +150,11 @@ class DayWork:
         stages = self.__dict__.setdefault("_stages", {})
         key = (due_on, plan_id)
         if key not in stages:
-            stages[key] = report_stage(due_on, self.on_date, self.policies[plan_id])
+            counted = self.__dict__.setdefault("_working_days", {})
+            if due_on not in counted:  # the same for every plan
+                counted[due_on] = working_days_between(due_on, self.on_date)
+            stages[key] = report_stage(due_on, self.on_date, self.policies[plan_id],
+                                       overdue=counted[due_on])
         return stages[key]
 
     def overdue_days(self, item) -> int | None:
@@ -257,6 +264,7 @@ class DayWork:
     def escalations_due(self) -> list[Escalation]:
         """Unsaved rows for the highest tier each late, chased report has reached."""
         rows = []
+        text = _("%(tier)s: the report for %(period)s is %(days)d working days overdue.")
         for item in self.book.chased_items():
             tier = self.tier_reached(item)
             if tier is None:
@@ -264,9 +272,8 @@ class DayWork:
             rows.append(Escalation(
                 task_id=item.task_id, period=item.period, tier=tier, level=tier.order,
                 kind=Escalation.Kind.AUTO,
-                text=_("%(tier)s: the report for %(period)s is %(days)d working days "
-                       "overdue.") % {"tier": tier.name, "period": item.period.label,
-                                      "days": item.overdue_days},
+                text=text % {"tier": tier.name, "period": item.period.label,
+                             "days": item.overdue_days},
             ))
         return rows
 
