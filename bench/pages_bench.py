@@ -4,12 +4,17 @@ Run it on the PostgreSQL database in DATABASE_URL after `manage.py generate_scal
 12). Each page goes through Django's test Client with the real middleware, logged in as the
 person who would open it (the scale data's office staff, or the reporter of the agency with the
 most lead tasks); after a warm-up, the median and 95th percentile of N requests and the number
-of SQL queries of one, and the size of its HTML (KB; every list is paged, so it stays well under
-100 KB however large the province). `--only list,task page` times the lists and the task page
-only, `--no-sweep` skips the sweeps. Then the reminder sweep as a dry run (nothing written,
-nothing sent) and,
-inside a transaction rolled back afterwards, a real sweep queueing its digests followed by the
-outbox flush to Django's in-memory mail backend (SMTP excluded). Prints figures; asserts nothing.
+of SQL queries of one, the size of its HTML (KB; every list is paged, so it stays well under
+100 KB however large the province), with the median CPU time of this process (the Python side:
+on a shared machine the wall clock also counts other processes). `--only list,task page` times
+the lists and the task page only, `--no-sweep` skips the sweeps. The dashboards are timed warm
+(their figures cached, the usual case) and cold (every plan's stamp drawn afresh first, as after
+a change to each), and each against its floor: hand-written SQL returning the same figures —
+reports due per plan and period by light, state and status, the agency ranking, tasks by state —
+through the same connection (page / floor printed). Then the reminder sweep as a dry run
+(nothing written, nothing sent) and, inside a transaction rolled back afterwards, a real sweep
+queueing its digests followed by the outbox flush to Django's in-memory mail backend (SMTP
+excluded). Prints figures; asserts nothing.
 """
 import argparse
 import logging
@@ -28,21 +33,93 @@ def _p95(times: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def _timed(call, runs: int, warmup: int = 2):
-    """(median ms, p95 ms, queries of one call, last result)."""
+def _timed(call, runs: int, warmup: int = 2, before=None):
+    """(median ms, p95 ms, queries of one call, last result, median CPU ms); `before` runs
+    untimed before each call."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     for _ in range(warmup):
+        if before:
+            before()
         call()
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        if before:
+            before()
+        start, start_cpu = time.perf_counter(), time.process_time()
         call()
         times.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    if before:
+        before()
     with CaptureQueriesContext(connection) as queries:
         result = call()
-    return statistics.median(times), _p95(times), len(queries), result
+    return statistics.median(times), _p95(times), len(queries), result, statistics.median(cpu)
+
+
+# The floor: the dashboards' figures straight from SQL (PostgreSQL), in three queries. Reports
+# due: one per task and open period started, owed by a lead assigned on the due date; lights
+# approximated by calendar days (the ledger counts working days) — the same rows read, the same
+# groupings returned, which is what the database's share of the page costs.
+FLOOR_DUE = """
+WITH due AS (
+  SELECT DISTINCT ON (t.id, p.id) t.plan_id, p.id AS period_id, t.id AS task_id, p.due_on,
+         r.id AS report_id, r.state, r.late
+  FROM workflow_reportingperiod p
+  JOIN tasks_plan pl ON pl.id = p.plan_id AND pl.state IN ('dispatched', 'closed')
+  JOIN tasks_task t ON t.plan_id = p.plan_id
+  JOIN workflow_assignment a ON a.task_id = t.id AND a.role = 'lead'
+       AND a.created_at::date <= p.due_on AND (a.active OR a.ended_at::date > p.due_on)
+  LEFT JOIN workflow_progressreport r ON r.task_id = t.id AND r.period_id = p.id
+  WHERE p.closed_at IS NULL AND p.starts_on <= %(today)s AND p.plan_id = ANY(%(plans)s)
+  ORDER BY t.id, p.id
+)
+SELECT plan_id, period_id, count(*) AS due,
+  count(*) FILTER (WHERE state IN ('submitted', 'verified') AND NOT late) AS on_time,
+  count(*) FILTER (WHERE state IN ('submitted', 'verified') AND late) AS late,
+  count(*) FILTER (WHERE coalesce(state, '') NOT IN ('submitted', 'verified')
+                   AND due_on < %(today)s) AS red,
+  count(*) FILTER (WHERE coalesce(state, '') NOT IN ('submitted', 'verified')
+                   AND due_on >= %(today)s AND due_on < %(today)s + 5) AS yellow,
+  count(*) FILTER (WHERE state = 'verified' OR (state = 'submitted' AND NOT late)) AS green,
+  count(*) FILTER (WHERE state IS NULL) AS not_started,
+  count(*) FILTER (WHERE state = 'draft') AS draft,
+  count(*) FILTER (WHERE state = 'returned') AS returned
+FROM due GROUP BY plan_id, period_id
+"""
+FLOOR_RANKING = """
+SELECT a.agency_id, count(*) AS due,
+  count(*) FILTER (WHERE r.state IN ('submitted', 'verified') AND NOT r.late) AS on_time,
+  count(*) FILTER (WHERE r.state IN ('submitted', 'verified') AND r.late) AS late,
+  count(*) FILTER (WHERE coalesce(r.state, '') NOT IN ('submitted', 'verified')
+                   AND p.due_on < %(today)s) AS overdue,
+  count(*) FILTER (WHERE r.state = 'verified') AS verified,
+  coalesce(sum(rc.n), 0) AS returned
+FROM workflow_reportingperiod p
+JOIN tasks_plan pl ON pl.id = p.plan_id AND pl.state IN ('dispatched', 'closed')
+JOIN tasks_task t ON t.plan_id = p.plan_id
+JOIN workflow_assignment a ON a.task_id = t.id AND a.role = 'lead'
+     AND a.created_at::date <= p.due_on AND (a.active OR a.ended_at::date > p.due_on)
+LEFT JOIN workflow_progressreport r ON r.task_id = t.id AND r.period_id = p.id
+LEFT JOIN (SELECT object_id, count(*) AS n FROM django_fsm_log_statelog
+           WHERE state = 'returned' GROUP BY object_id) rc ON rc.object_id = r.id
+WHERE p.closed_at IS NULL AND p.starts_on <= %(today)s AND p.plan_id = ANY(%(plans)s)
+GROUP BY a.agency_id
+"""
+FLOOR_TASKS = """
+SELECT plan_id, state, count(*) FROM tasks_task WHERE plan_id = ANY(%(plans)s)
+GROUP BY plan_id, state
+"""
+
+
+def _floor(plan_ids: list[int], today) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for sql in (FLOOR_DUE, FLOOR_RANKING, FLOOR_TASKS):
+            cursor.execute(sql, {"plans": plan_ids, "today": today})
+            cursor.fetchall()
 
 
 class Rollback(Exception):
@@ -76,6 +153,7 @@ def main() -> None:
 
     from notifications.outbox import outbox_flush
     from tasks.models import Plan, Task
+    from workflow.figures import figures_changed
     from workflow.models import Assignment, ProgressReport
     from workflow.sweep import reminders_sweep
 
@@ -116,34 +194,50 @@ def main() -> None:
           f"{ProgressReport.objects.count()} reports; reporter {reporter.username} leads "
           f"{busiest['n']} tasks; task #{task.pk} has {task.n} reports; {args.runs} requests "
           f"after {args.warmup} of warm-up")
-    print(f"{'page':32} {'median ms':>9} {'p95 ms':>8} {'queries':>7} {'KB':>7} status")
+    print(f"{'page':32} {'median ms':>9} {'p95 ms':>8} {'CPU ms':>7} {'queries':>7} {'KB':>7} "
+          "status")
+    today = timezone.localdate()
     for label, who, url in pages:
-        median, p95, queries, response = _timed(
+        median, p95, queries, response, cpu = _timed(
             lambda client=clients[who], url=url: client.get(url), args.runs, args.warmup)
-        print(f"{label:32} {median:>9.1f} {p95:>8.1f} {queries:>7} "
+        print(f"{label:32} {median:>9.1f} {p95:>8.1f} {cpu:>7.1f} {queries:>7} "
               f"{len(response.content) / 1024:>7.0f} {response.status_code}")
+        if "dashboard" not in label:
+            continue
+        cold = _timed(lambda client=clients[who], url=url: client.get(url),
+                      max(1, args.runs // 4), 0, before=figures_changed)
+        print(f"{'  … cold (figures recomputed)':32} {cold[0]:>9.1f} {cold[1]:>8.1f} "
+              f"{cold[4]:>7.1f} {cold[2]:>7}")
+        plan_ids = ([plan.pk] if "plan's" in label else
+                    list(Plan.objects.filter(state__in=["dispatched", "closed"])
+                         .values_list("pk", flat=True)))
+        floor = _timed(lambda plan_ids=plan_ids: _floor(plan_ids, today), args.runs,
+                       args.warmup)
+        print(f"{'  … SQL floor (3 queries)':32} {floor[0]:>9.1f} {floor[1]:>8.1f} "
+              f"{floor[4]:>7.1f} {floor[2]:>7}   page / floor: warm {median / floor[0]:.2f}, "
+              f"cold {cold[0] / floor[0]:.2f}")
     if args.no_sweep:
         return
 
-    today = timezone.localdate()
     runs = args.sweep_runs
-    median, p95, queries, result = _timed(
+    median, p95, queries, result, cpu = _timed(
         lambda: reminders_sweep(today, dry_run=True, flush=False), runs, warmup=0)
-    print(f"{'sweep, dry run':32} {median:>9.1f} {p95:>8.1f} {queries:>7}   "
+    print(f"{'sweep, dry run':32} {median:>9.1f} {p95:>8.1f} {cpu:>7.1f} {queries:>7}   "
           f"({runs} runs; {len(result.digests)} digests, "
           f"{sum(len(d.items) for d in result.digests)} items)")
     try:
         with transaction.atomic():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             result = reminders_sweep(today, flush=False)
             sweep_ms = (time.perf_counter() - start) * 1000
+            sweep_cpu = (time.process_time() - start_cpu) * 1000
             start = time.perf_counter()
             sent = outbox_flush(batch=100)
             flush_ms = (time.perf_counter() - start) * 1000
             raise Rollback
     except Rollback:
         pass
-    print(f"{'sweep, queueing (rolled back)':32} {sweep_ms:>9.1f} {'':>8} {'':>7}   "
+    print(f"{'sweep, queueing (rolled back)':32} {sweep_ms:>9.1f} {'':>8} {sweep_cpu:>7.1f}   "
           f"(once; {result.messages_created} digests)")
     print(f"{'outbox flush, locmem mail':32} {flush_ms:>9.1f} {'':>8} {'':>7}   "
           f"(once; {dict(sent)})")

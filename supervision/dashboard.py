@@ -11,11 +11,14 @@ escalations, and the plans' sections.
 """
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +28,7 @@ from lib.ranking import rank
 from tasks.models import Plan, Section, Task
 from tasks.selectors import plans_readable_by
 from workflow.coordination import open_matters
+from workflow.figures import figures_stamps
 from workflow.models import Assignment, Escalation, ReportingPeriod
 from workflow.obligations import (
     LATE,
@@ -43,6 +47,8 @@ from workflow.obligations import (
 )
 
 from .indicators import _pct, plan_indicators
+
+logger = logging.getLogger("duban.dashboard")
 
 RANKING_SORTS = ("name", "tasks", "due", "on_time", "late", "overdue", "returned", "verified",
                  "escalations", "on_time_rate")
@@ -115,9 +121,11 @@ class Counts:
 class PeriodFigures:
     period: object  # ReportingPeriod
     counts: Counts = field(default_factory=Counts)
+    list_base: str = ""  # the plan's task list (list_url), reversed once per plan
 
     def light_links(self) -> dict:
-        return {light: list_url(self.period.plan_id, period=self.period.pk, light=light)
+        base = self.list_base or list_url(self.period.plan_id)
+        return {light: f"{base}?{urlencode({'period': self.period.pk, 'light': light})}"
                 for light in (*LIGHTS, NO_LIGHT)}
 
 
@@ -129,6 +137,7 @@ class PlanFigures:
     task_states: dict = field(default_factory=lambda: dict.fromkeys(Task.State.values, 0))
     sections: list = field(default_factory=list)
     totals: Counts = field(default_factory=Counts)
+    cache_key: str = ""  # the plan's stamp and the day: its rendered rows are kept under it
 
     @property
     def task_total(self) -> int:
@@ -162,29 +171,93 @@ class PlanFigures:
         return self.totals.on_time_rate
 
 
-def _figures(plans: list[Plan], book: Ledger) -> list[PlanFigures]:
-    """Per plan: its open periods' counts and its tasks by state (2 queries for all)."""
-    by_plan = {p.pk: PlanFigures(plan=p, dispatched=p.state != Plan.State.DRAFT) for p in plans}
-    periods = {}
+# ---- each plan's figures, computed once per state of the plan and day --------------------------
+
+# What a plan's figures are kept for at most: they go stale sooner with every change
+# (workflow.figures), this only bounds what a change made outside the services would leave.
+FIGURES_TIMEOUT = 6 * 3600
+RANKING_COUNTS = ("tasks", "due", "on_time", "late", "overdue", "returned", "verified",
+                  "escalations")
+
+
+def figures_compute(plans: list[Plan], on_date: date) -> dict[int, dict]:
+    """Each plan's figures, from one ledger over them all: {plan id: {"periods": [(period,
+    Counts)], "task_states", "sections", "ranking": {agency id: counts}}}. Five queries and the
+    ledger's, whatever the number of plans."""
+    plan_ids = [p.pk for p in plans]
+    book = dashboard_ledger(plan_ids, on_date)
+    out = {pk: {"periods": [], "task_states": dict.fromkeys(Task.State.values, 0),
+                "sections": [], "ranking": {}} for pk in plan_ids}
+    counts = {}
     for period in sorted(book.periods.values(), key=lambda p: (p.due_on, p.pk)):
-        figures = periods[period.pk] = PeriodFigures(period)
-        by_plan[period.plan_id].periods.append(figures)
+        counts[period.pk] = Counts()
+        out[period.plan_id]["periods"].append((period, counts[period.pk]))
     for item in book.items:
-        periods[item.period_id].counts.add(item)
-    for fig in by_plan.values():
-        for period in fig.periods:
-            fig.totals.merge(period.counts)
-    for plan_id, state, n in (Task.objects.filter(plan_id__in=list(by_plan))
-                              .values_list("plan_id", "state").annotate(n=Count("pk"))
-                              .order_by()):
-        by_plan[plan_id].task_states[state] = n
-    return [by_plan[p.pk] for p in plans]
+        counts[item.period_id].add(item)
+    tasks = defaultdict(list)
+    for row in Task.objects.filter(plan_id__in=plan_ids).values("pk", "plan_id", "section_id",
+                                                                "state"):
+        tasks[row["plan_id"]].append(row)
+        out[row["plan_id"]]["task_states"][row["state"]] += 1
+    sections = defaultdict(list)
+    for row in (Section.objects.filter(plan_id__in=plan_ids)
+                .values("pk", "plan_id", "parent_id", "number", "title").order_by("order")):
+        sections[row["plan_id"]].append(row)
+    submitted = {i.task_id for i in book.items if i.submitted}
+    for plan in plans:
+        out[plan.pk]["sections"] = _sections(plan, sections[plan.pk], tasks[plan.pk], submitted)
+    for (plan_id, agency_id), row in _ranking_rows(book, plan_ids).items():
+        out[plan_id]["ranking"][agency_id] = row
+    return out
 
 
-def _sections(fig: PlanFigures, sections: list[dict], tasks: list[dict],
+def plans_figures(plans: list[Plan], on_date: date, stamps=None) -> dict[int, dict]:
+    """figures_compute's result for each plan, from the cache when the plan has not changed
+    since (its workflow.figures stamp) on the same day; only the others are computed."""
+    stamps = stamps or figures_stamps([p.pk for p in plans])
+    keys = {p.pk: f"dashboard-figures:{p.pk}:{stamps[p.pk]}:{on_date.isoformat()}"
+            for p in plans}
+    found = _cache_get_many(list(keys.values()))
+    result = {pk: found[key] for pk, key in keys.items() if key in found}
+    stale = [p for p in plans if p.pk not in result]
+    if stale:
+        computed = figures_compute(stale, on_date)
+        _cache_set_many({keys[pk]: data for pk, data in computed.items()})
+        result.update(computed)
+    for pk, data in result.items():
+        data["key"] = keys[pk]
+    return result
+
+
+def _cache_get_many(keys: list[str]) -> dict:
+    try:
+        return cache.get_many(keys)
+    except Exception:  # the cache is down: compute, as without it
+        logger.warning("dashboard: the cache cannot be read", exc_info=True)
+        return {}
+
+
+def _cache_set_many(values: dict) -> None:
+    try:
+        cache.set_many(values, FIGURES_TIMEOUT)
+    except Exception:
+        logger.warning("dashboard: the cache cannot be written", exc_info=True)
+
+
+def _plan_figures(plan: Plan, data: dict) -> PlanFigures:
+    fig = PlanFigures(plan=plan, dispatched=plan.state != Plan.State.DRAFT,
+                      task_states=dict(data["task_states"]), sections=data["sections"],
+                      cache_key=data.get("key", ""))
+    base = list_url(plan.pk)
+    for period, counts in data["periods"]:
+        fig.periods.append(PeriodFigures(period, counts, base))
+        fig.totals.merge(counts)
+    return fig
+
+
+def _sections(plan: Plan, sections: list[dict], tasks: list[dict],
               submitted: set[int]) -> list[dict]:
     """Progress of each top-level section (its sub-sections' tasks included)."""
-    plan = fig.plan
     mine = [s for s in sections if s["plan_id"] == plan.pk]
     parent = {s["pk"]: s["parent_id"] for s in mine}
 
@@ -212,41 +285,68 @@ def _sections(fig: PlanFigures, sections: list[dict], tasks: list[dict],
     return list(out.values())
 
 
-def agency_ranking(book: Ledger, plan_ids: list[int]) -> list[dict]:
-    """Per lead agency, over the ledger's periods: its obligations by status, returns,
-    verified reports, escalations on the tasks it leads, and its live tasks led."""
-    rows: dict[int, dict] = {}
+def _ranking_rows(book: Ledger, plan_ids: list[int]) -> dict[tuple[int, int], dict]:
+    """Per plan and lead agency, over the ledger's periods: its obligations by status,
+    returns, verified reports, escalations on the tasks it leads, and its live tasks led.
+    Counts only (RANKING_COUNTS): they add up across plans."""
+    rows: dict[tuple[int, int], dict] = {}
 
-    def row(agency_id):
-        return rows.setdefault(agency_id, {
-            "pk": agency_id, "name": "", "tasks": 0, "due": 0, "on_time": 0, "late": 0,
-            "overdue": 0, "returned": 0, "verified": 0, "escalations": 0})
+    def row(plan_id, agency_id):
+        key = (plan_id, agency_id)
+        found = rows.get(key)
+        if found is None:
+            found = rows[key] = dict.fromkeys(RANKING_COUNTS, 0)
+        return found
 
-    for ob in book.leads():
-        r = row(ob.agency_id)
+    for ob in book.obligations:
+        if ob.role != LEAD:
+            continue
+        item = ob.item
+        r = row(item.plan_id, ob.agency_id)
         r["due"] += 1
         r["on_time"] += ob.status == ON_TIME
         r["late"] += ob.status == LATE
         r["overdue"] += ob.status == OVERDUE
-        r["returned"] += ob.item.returns
-        r["verified"] += ob.item.verified
+        r["returned"] += item.returns
+        r["verified"] += item.verified
     escalations = dict(Escalation.objects.filter(task__plan_id__in=plan_ids)
                        .values_list("task_id").annotate(n=Count("pk")).order_by())
-    for task_id, agency_id, name in (Assignment.objects
-                                     .filter(task__plan_id__in=plan_ids, active=True, role=LEAD,
-                                             task__plan__state=Plan.State.DISPATCHED)
-                                     .values_list("task_id", "agency_id", "agency__name")):
-        r = row(agency_id)
-        r["name"] = name
+    for task_id, plan_id, agency_id in (Assignment.objects
+                                        .filter(task__plan_id__in=plan_ids, active=True,
+                                                role=LEAD,
+                                                task__plan__state=Plan.State.DISPATCHED)
+                                        .values_list("task_id", "task__plan_id", "agency_id")):
+        r = row(plan_id, agency_id)
         r["tasks"] += 1
         r["escalations"] += escalations.get(task_id, 0)
-    missing = [pk for pk, r in rows.items() if not r["name"]]
-    if missing:  # relieved agencies that lead nothing any more
-        for pk, name in Agency.objects.filter(pk__in=missing).values_list("pk", "name"):
-            rows[pk]["name"] = name
+    return rows
+
+
+def ranking_sum(per_plan: list[dict]) -> list[dict]:
+    """The agency ranking's rows ({agency id: counts} of each plan, added up), with the
+    agencies' names and on-time rates."""
+    rows: dict[int, dict] = {}
+    for ranking in per_plan:
+        for agency_id, counts in ranking.items():
+            r = rows.get(agency_id)
+            if r is None:
+                rows[agency_id] = {"pk": agency_id, **counts}
+            else:
+                for key in RANKING_COUNTS:
+                    r[key] += counts[key]
+    names = dict(Agency.objects.filter(pk__in=list(rows)).values_list("pk", "name"))
     for r in rows.values():
+        r["name"] = names.get(r["pk"], "")
         r["on_time_rate"] = _pct(r["on_time"], r["on_time"] + r["late"] + r["overdue"])
     return list(rows.values())
+
+
+def agency_ranking(book: Ledger, plan_ids: list[int]) -> list[dict]:
+    """The agency ranking straight from a ledger (no cache)."""
+    per_plan = defaultdict(dict)
+    for (plan_id, agency_id), counts in _ranking_rows(book, plan_ids).items():
+        per_plan[plan_id][agency_id] = counts
+    return ranking_sum(list(per_plan.values()))
 
 
 def sort_ranking(rows: list[dict], sort: str | None) -> tuple[list[dict], str]:
@@ -289,8 +389,8 @@ def place_ranking(rows: list[dict]) -> list[dict]:
     return rows
 
 
-def _ranking(book: Ledger, plan_ids, plan_id, sort):
-    rows = place_ranking(agency_ranking(book, plan_ids))
+def _ranking(per_plan: list[dict], plan_id, sort):
+    rows = place_ranking(ranking_sum(per_plan))
     for r in rows:
         r["url"] = scorecard_url(r["pk"], plan_id)
     rows, sort = sort_ranking(rows, sort)
@@ -315,17 +415,13 @@ def dashboard_ledger(plan_ids, on_date: date) -> Ledger:
 # ---- the two dashboards -----------------------------------------------------------------------
 
 def plan_dashboard(plan: Plan, on_date: date, *, sort: str | None = None) -> dict:
-    book = dashboard_ledger([plan.pk], on_date)
-    [figures] = _figures([plan], book)
-    tasks = list(Task.objects.filter(plan=plan).values("pk", "section_id", "state"))
-    sections = list(Section.objects.filter(plan=plan)
-                    .values("pk", "plan_id", "parent_id", "number", "title").order_by("order"))
-    submitted = {i.task_id for i in book.items if i.submitted}
-    figures.sections = _sections(figures, sections, tasks, submitted)
-    ranking, sort = _ranking(book, [plan.pk], plan.pk, sort)
+    data = plans_figures([plan], on_date)[plan.pk]
+    figures = _plan_figures(plan, data)
+    ranking, sort = _ranking([data["ranking"]], plan.pk, sort)
     # The bulletins link: the current period, or once every period is closed, the latest.
     bulletin_period = current_period(ReportingPeriod.objects.filter(plan=plan), on_date)
     return {"plan": plan, "on_date": on_date, "figures": figures, "figures_list": [figures],
+            "periods_key": figures.cache_key,
             "bulletin_period": bulletin_period,
             "links": {"all": list_url(plan.pk), "overdue": overdue_url(plan.pk)},
             "ranking": ranking, "sort": sort, "columns": ranking_columns(sort),
@@ -350,24 +446,40 @@ def office_dashboard(user, on_date: date, *, sort: str | None = None,
                      source: str | None = None) -> dict:
     """The same figures across every plan the user reads (as the office or a leader), or the
     plans of one source (`source`: a Plan.Source, or ITEMS). Plans not yet dispatched are
-    listed apart and count in no total."""
+    listed apart and count in no total.
+
+    The plans' figures, their totals and the ranking are kept together in the cache under the
+    day and the stamps of all the plans shown: while none changes, the page reads them in one
+    get."""
     plans = list(by_source(plans_readable_by(user), source).order_by("-imported_at", "-pk"))
     running = [p for p in plans if p.state != Plan.State.DRAFT]
-    book = dashboard_ledger([p.pk for p in running], on_date)
-    figures = _figures(running, book)
-    totals = PlanFigures(plan=None, dispatched=True)
-    for fig in figures:
-        totals.totals.merge(fig.totals)
-        for key, n in fig.task_states.items():
-            totals.task_states[key] += n
-    ranking, sort = _ranking(book, [p.pk for p in running], None, sort)
-    return {"on_date": on_date, "plans": [(fig, {"all": list_url(fig.plan.pk),
-                                                 "overdue": overdue_url(fig.plan.pk)})
-                                          for fig in figures],
-            "period_plans": figures,
+    stamps = figures_stamps([p.pk for p in running])
+    key = "dashboard-office:" + hashlib.sha256(
+        (on_date.isoformat() + "|" + ",".join(f"{p.pk}:{stamps[p.pk]}" for p in running))
+        .encode()).hexdigest()[:40]
+    summary = _cache_get_many([key]).get(key)
+    if summary is None:
+        data = plans_figures(running, on_date, stamps)
+        figures = [_plan_figures(p, data[p.pk]) for p in running]
+        totals = PlanFigures(plan=None, dispatched=True)
+        for fig in figures:
+            totals.totals.merge(fig.totals)
+            for state, n in fig.task_states.items():
+                totals.task_states[state] += n
+        ranking = place_ranking(ranking_sum([data[p.pk]["ranking"] for p in running]))
+        for r in ranking:
+            r["url"] = scorecard_url(r["pk"])
+        links = [{"all": list_url(fig.plan.pk), "overdue": overdue_url(fig.plan.pk)}
+                 for fig in figures]
+        summary = {"figures": figures, "links": links, "totals": totals, "ranking": ranking}
+        _cache_set_many({key: summary})
+    figures = summary["figures"]
+    ranking, sort = sort_ranking(summary["ranking"], sort)
+    return {"on_date": on_date, "plans": list(zip(figures, summary["links"], strict=True)),
+            "period_plans": figures, "periods_key": key,
             "drafts": [p for p in plans if p.state == Plan.State.DRAFT],
-            "totals": totals, "ranking": ranking, "sort": sort,
-            "columns": ranking_columns(sort), "chart": _chart(totals.totals, []),
+            "totals": summary["totals"], "ranking": ranking, "sort": sort,
+            "columns": ranking_columns(sort), "chart": _chart(summary["totals"].totals, []),
             "overdue_url": overdue_url(), "source": source if source in dict(SOURCE_CHOICES)
             else "", "source_choices": SOURCE_CHOICES,
             "coordination": open_matters(plan_ids=[p.pk for p in plans], on_date=on_date)}

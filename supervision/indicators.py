@@ -77,7 +77,7 @@ def plan_indicators(plan: Plan, on_date: date) -> dict:
             indicator__plan=plan).values_list("task_id", "indicator_id"):
         links[indicator_id].add(task_id)
     verified = set(ProgressReport.objects.filter(task__plan=plan, state=State.VERIFIED)
-                   .values_list("task_id", "period_id"))
+                   .values_list("task_id", "period_id").order_by())
     values = defaultdict(list)
     for value in (indicator_values_sent(IndicatorValue.objects.filter(indicator__plan=plan))
                   .select_related("period").order_by("period__starts_on", "pk")):

@@ -13,7 +13,8 @@ page's figure is read the way that page reads it and compared:
 - every report due the reminders chase is one the dashboard counts as chased, and back;
 - the bulletin of each period = the dashboard's figures of that period; its agency rows add up
   to its 合计 row, and to the assessment's facts of the period;
-- the agency ranking adds up to the per-agency obligations; the all-plans totals to the plans.
+- the agency ranking adds up to the per-agency obligations; the all-plans totals to the plans;
+- the dashboards' cached figures = a full recomputation (each change makes them stale).
 """
 from __future__ import annotations
 
@@ -31,7 +32,12 @@ from agencies.permissions import plan_grant
 from lib.workdays import add_working_days
 from supervision.assessment import period_facts
 from supervision.bulletins import bulletin_figures
-from supervision.dashboard import office_dashboard, plan_dashboard
+from supervision.dashboard import (
+    figures_compute,
+    office_dashboard,
+    plan_dashboard,
+    plans_figures,
+)
 from supervision.filters import TaskFilter
 from supervision.views.lists import _period_items
 from tasks.models import Plan, Task, TaskAgency
@@ -265,6 +271,14 @@ def _agree(world, plan, today):
     assert sum(r["overdue"] for r in ranking) == sum(o.status == OVERDUE for o in leads)
     office = office_dashboard(world.office, today)
     assert office["totals"].owed == sum(f.owed for f, _ in office["plans"])
+
+    # the figures the dashboards keep cached (read above, before this step's change) are the
+    # ones a full recomputation gives: every change drew the plan's stamp afresh
+    cached = plans_figures([plan], today)[plan.pk]
+    fresh = figures_compute([plan], today)[plan.pk]
+    assert [(p.pk, c) for p, c in cached["periods"]] == [(p.pk, c) for p, c in fresh["periods"]]
+    assert (cached["task_states"], cached["sections"], cached["ranking"]) == (
+        fresh["task_states"], fresh["sections"], fresh["ranking"])
 
 
 # 2 × 150 histories of up to 12 steps, the same ones on every run (derandomize): CI reruns

@@ -244,9 +244,10 @@ def test_the_daily_cap_defers_the_fourth_digest_but_not_an_escalation():
 def stub_reminders(monkeypatch):
     """workflow.reminders answering what the test says; escalations recorded."""
     state = {"items": [], "escalations": []}
-    monkeypatch.setattr(reminders, "due_items", lambda on_date: list(state["items"]))
+    monkeypatch.setattr(reminders, "due_items", lambda on_date, work=None: list(state["items"]))
+    monkeypatch.setattr(reminders, "DayWork", lambda on_date: None)
 
-    def escalations_apply(on_date, dry_run=False):
+    def escalations_apply(on_date, dry_run=False, work=None):
         state["escalations"].append((on_date, dry_run))
         return []
 

@@ -28,6 +28,7 @@ from agencies.services import agencies_named
 from tasks.models import Plan, Task, TaskAgency
 
 from .errors import WorkflowError
+from .figures import figures_changed
 from .models import Assignment, Instruction, ReportingPeriod, ReportingSchedule
 from .periods import periods_generate, plan_reminder_defaults
 from .recipients import agency_staff
@@ -165,8 +166,9 @@ def adhoc_dispatch(*, plan: Plan, by) -> DispatchOutcome:
         new = _pending_assignments(plan, empty_groups)
         if not new:
             raise WorkflowError(_("Every item of this list has been dispatched already."))
-        Assignment.objects.bulk_create(new)
+        Assignment.objects.bulk_create(new)  # no signal: the figures are told below
         permissions.assignments_grant(new)
+        figures_changed([plan.pk])
     return DispatchOutcome(len(new), sorted(empty_groups))
 
 

@@ -20,6 +20,7 @@ from agencies.permissions import is_office
 from lib import workdays
 
 from .errors import WorkflowError
+from .figures import figures_changed
 from .models import CalendarDay
 
 Kind = CalendarDay.Kind
@@ -116,6 +117,7 @@ def calendar_year_set(*, year: int, holidays: str, workdays_text: str, by) -> tu
     with transaction.atomic():
         CalendarDay.objects.filter(day__year=year).delete()
         CalendarDay.objects.bulk_create(rows.values())
+        figures_changed()  # every plan's overdue days and lights
     workdays.forget_extra_days()
     return len({d.day for d in off}), len({d.day for d in on})
 

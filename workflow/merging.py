@@ -19,6 +19,7 @@ from agencies.services import agency_merge_references
 from tasks.models import TaskAgency
 from tasks.services import agency_links_merge
 
+from .figures import figures_changed
 from .models import Assignment, Attachment, Contribution, IndicatorValue, ProgressReport
 
 GROUP_KINDS = sorted({kind for kinds in ROLE_GROUPS.values() for kind in kinds})
@@ -63,6 +64,7 @@ def agencies_merge(*, suggestion: AgencyMatchSuggestion) -> dict[str, int]:
         for profile in staff:
             profile.agency = kept
             staff_sync(profile)  # into the kept agency's groups
+        figures_changed()  # reports and assignments moved to the kept agency
     return moved
 
 

@@ -906,3 +906,12 @@ class SupervisionSlip(models.Model):
     def label(self) -> str:
         """〔2026〕第12号"""
         return f"〔{self.year}〕第{self.number}号"
+class FiguresStamp(models.Model):
+    """Which state of a plan the dashboards' cached figures were computed from
+    (workflow.figures): a new random `token`, in the same transaction, with every change the
+    obligations read. Drawn afresh each time, a token never comes back: not after a rolled-back
+    transaction, nor in a restored database."""
+
+    plan = models.OneToOneField(Plan, primary_key=True, on_delete=models.CASCADE,
+                                related_name="+")
+    token = models.CharField(max_length=32)

@@ -55,6 +55,7 @@ from datetime import date
 from functools import lru_cache
 
 from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
@@ -113,7 +114,7 @@ def report_light(*, due_on: date, on_date: date, state: str, late: bool, chased:
 
 
 def period_owed_by(period, task_id: int, reports_once: bool) -> bool:
-    """Rule 11: whether a task owes a period of its plan at all."""
+    """Rule 12: whether a task owes a period of its plan at all."""
     if period.task_id is not None:
         return period.task_id == task_id
     return not reports_once
@@ -152,10 +153,10 @@ class ReportDue:
     lead_ids: list[int] = field(default_factory=list)  # the agencies that owe it
     live_lead_ids: list[int] = field(default_factory=list)  # … of them still assigned
     extended_to: date | None = None  # rule 11: the due date an accepted extension set
+    period_id: int = field(init=False)  # the period's pk, read often enough to keep
 
-    @property
-    def period_id(self) -> int:
-        return self.period.pk
+    def __post_init__(self) -> None:
+        self.period_id = self.period.pk
 
     @property
     def due_on(self) -> date:
@@ -175,7 +176,7 @@ class ReportDue:
 
     @property
     def key(self) -> tuple[int, int]:
-        return self.task_id, self.period.pk
+        return self.task_id, self.period_id
 
 
 @dataclass(slots=True)
@@ -284,18 +285,19 @@ def _completed_since(task_ids) -> dict[int, date]:
     return since
 
 
-def _returns(report_ids) -> dict[int, int]:
-    if not report_ids:
-        return {}
+def _returns(reports) -> dict[int, int]:
+    """Times each report (a queryset of report ids) was returned: one query, the ids sent as a
+    subquery (a province's dashboards read some 200,000 reports)."""
     return dict(StateLog.objects.filter(
         content_type__app_label="workflow", content_type__model="progressreport",
-        state=State.RETURNED, object_id__in=report_ids)
+        state=State.RETURNED, object_id__in=reports)
         .values_list("object_id").annotate(n=Count("pk")).order_by())
 
 
 def extended_due(task_ids, period_ids) -> dict[tuple[int, int | None], date]:
     """Rule 11: {(task id, period id or None for the task's deadline): the due date the latest
-    accepted extension set}, in one query (index workflow_extension_accepted)."""
+    accepted extension set}, in one query (index workflow_extension_accepted). task_ids may be
+    a subquery."""
     rows = (ExtensionRequest.objects
             .filter(task_id__in=task_ids, state=ExtensionRequest.State.ACCEPTED)
             .filter(Q(period_id__in=period_ids) | Q(period=None))
@@ -326,7 +328,7 @@ def ledger(*, plan_ids, on_date: date | None = None, period_ids=None, agency_id:
     due are those it owes), task_ids, open_periods (periods not closed), started_by (periods
     started by that day). `supporting` adds the supporting agencies' material; `returns`
     counts the returns (退回) of each report. Six queries at most, whatever the scope (seven
-when a plan has an accepted extension).
+    when a plan has an accepted extension).
     """
     on_date = on_date or timezone.localdate()
     plans = {p["pk"]: p for p in Plan.objects.filter(pk__in=plan_ids, state__in=RUNNING_PLANS)
@@ -343,76 +345,90 @@ when a plan has an accepted extension).
     empty = Ledger(on_date, {p.pk: p for p in periods}, [], [])
     if not periods:
         return empty
+    # Per plan, its periods with what the loop below asks of each, worked out once: the id,
+    # the due date, the day a missing report's lateness is counted to (rule 8, before any
+    # reassignment) and whether it is closed.
     periods_of = defaultdict(list)
     for period in periods:
-        periods_of[period.plan_id].append(period)
+        periods_of[period.plan_id].append(
+            (period, period.pk, period.due_on, _as_of(period, on_date),
+             period.is_closed))
 
     roles = [LEAD, SUPPORTING] if supporting else [LEAD]
-    assignments = Assignment.objects.filter(task__plan_id__in=list(periods_of), role__in=roles)
+    assignments_q = Assignment.objects.filter(task__plan_id__in=list(periods_of), role__in=roles)
     if task_ids is not None:
-        assignments = assignments.filter(task_id__in=task_ids)
+        assignments_q = assignments_q.filter(task_id__in=task_ids)
     if agency_id is not None:
-        assignments = assignments.filter(agency_id=agency_id)
-    assignments = list(assignments.values_list(
+        assignments_q = assignments_q.filter(agency_id=agency_id)
+    # Days in the current time zone come from the database (TruncDate): converting each
+    # timestamp in Python was most of the ledger's time at province scale.
+    assignments = list(assignments_q.values_list(
         "pk", "task_id", "task__plan_id", "task__state", "task__escalation_level", "agency_id",
-        "role", "created_at", "ended_at", "active", "task__reports_once")
+        "role", TruncDate("created_at"), TruncDate("ended_at"), "active", "task__reports_once")
         .order_by("task__order", "task_id", "pk"))
     if not assignments:
         return empty
-    scope_tasks = {row[1] for row in assignments}
-    reports = {(r["task_id"], r["period_id"]): r for r in ProgressReport.objects.filter(
-        task_id__in=scope_tasks, period_id__in=[p.pk for p in periods]).values(
-        "pk", "task_id", "period_id", "state", "late", "submitted_at", "agency_id")}
+    # The reports of the scope: a period's reports are its plan's, so only a narrower scope
+    # names tasks, and then as a subquery (never thousands of ids sent back to the database).
+    period_pks = [p.pk for p in periods]
+    reports_q = ProgressReport.objects.filter(period_id__in=period_pks)
+    contributions_q = Contribution.objects.filter(period_id__in=period_pks)
+    if task_ids is not None or agency_id is not None:
+        scope = assignments_q.values("task_id")
+        reports_q = reports_q.filter(task_id__in=scope)
+        contributions_q = contributions_q.filter(task_id__in=scope)
+    reports = {(row[1], row[2]): row for row in reports_q.values_list(
+        "pk", "task_id", "period_id", "state", "late", TruncDate("submitted_at"), "agency_id")}
     completed = _completed_since([row[1] for row in assignments if row[3] == Task.State.VERIFIED])
-    return_counts = _returns([r["pk"] for r in reports.values()]) if returns else {}
-    extended = (extended_due(scope_tasks, [p.pk for p in periods])
+    return_counts = _returns(reports_q.values("pk")) if returns else {}
+    extended = (extended_due(assignments_q.values("task_id"), period_pks)
                 if any(p["extended"] for p in plans.values()) else {})
     contributed = set()
     if supporting:
-        contributed = set(Contribution.objects.filter(
-            task_id__in=scope_tasks, period_id__in=[p.pk for p in periods],
-            submitted_at__isnull=False).values_list("task_id", "period_id", "agency_id"))
+        contributed = set(contributions_q.filter(submitted_at__isnull=False)
+                          .values_list("task_id", "period_id", "agency_id"))
 
     items: dict[tuple[int, int], ReportDue] = {}
     obligations: list[Obligation] = []
     # Leads first: a supporting agency's obligation hangs on the lead's report due.
     ordered = sorted(assignments, key=lambda row: row[6] != LEAD)
-    for pk, task_id, plan_id, _state, level, agency, role, created, ended, active, once in ordered:
-        assigned_on, relieved_on = _local(created), (None if active else _local(ended))
+    for (pk, task_id, plan_id, _state, level, agency, role, assigned_on, ended, active,
+         once) in ordered:
+        relieved_on = None if active else ended
         plan_running = plans[plan_id]["state"] == Plan.State.DISPATCHED
-        for period in periods_of[plan_id]:
+        for period, period_pk, due_on, period_as_of, closed in periods_of[plan_id]:
             if not period_owed_by(period, task_id, once):  # rule 12
                 continue
-            due_on = period.due_on
             # Rule 3: live on the due date.
             if assigned_on > due_on or (relieved_on is not None and relieved_on <= due_on):
                 continue
-            report = reports.get((task_id, period.pk))
-            submitted_on = _local(report["submitted_at"]) if report else None
-            state = report["state"] if report else NOT_STARTED
+            report = reports.get((task_id, period_pk))
+            submitted_on = report[5] if report else None
+            state = report[3] if report else NOT_STARTED
             # Rule 6.
             since = completed.get(task_id)
             if since is not None and due_on > since and not (report and state in DONE):
                 continue
-            item = items.get((task_id, period.pk))
+            item = items.get((task_id, period_pk))
             if item is None:
                 if role != LEAD:
                     continue  # no lead owes this period's report: no material is owed either
-                item = items[(task_id, period.pk)] = _item(
-                    task_id, plan_id, period, report, state, submitted_on, level, on_date,
-                    plans[plan_id], return_counts, extended.get((task_id, period.pk)))
-            as_of = _as_of(item, plans[plan_id], on_date, relieved_on)
-            live = relieved_on is None and plan_running and not period.is_closed
+                item = items[(task_id, period_pk)] = _item(
+                    task_id, plan_id, period, report, state, submitted_on, level,
+                    period_as_of, return_counts, extended.get((task_id, period_pk)))
+            # Rule 8: a relieved agency's lateness stops the day it was relieved.
+            as_of = period_as_of if relieved_on is None else min(period_as_of, relieved_on)
+            live = relieved_on is None and plan_running and not closed
             if role == LEAD:
                 item.lead_ids.append(agency)
                 if live:
                     item.live_lead_ids.append(agency)
                 status, days = _status(state=state, submitted_on=submitted_on,
-                                       late=bool(report and report["late"]),
-                                       due_on=item.due_on, as_of=as_of)
+                                       late=bool(report and report[4]), due_on=item.due_on,
+                                       as_of=as_of)
                 chased = live and status in (OVERDUE, NOT_DUE)
             else:
-                if (task_id, period.pk, agency) in contributed:
+                if (task_id, period_pk, agency) in contributed:
                     status = CONTRIBUTED
                 elif item.submitted:
                     status = NOT_NEEDED
@@ -431,31 +447,27 @@ when a plan has an accepted extension).
     return Ledger(on_date, {p.pk: p for p in periods}, list(items.values()), obligations)
 
 
-def _item(task_id, plan_id, period, report, state, submitted_on, level, on_date, plan,
+def _item(task_id, plan_id, period, report, state, submitted_on, level, as_of,
           return_counts, extended_to=None) -> ReportDue:
-    late = bool(report and report["late"])
-    as_of = _as_of(None, plan, on_date, None, period=period)
+    late = bool(report and report[4])
     status, days = _status(state=state, submitted_on=submitted_on, late=late,
                            due_on=extended_to or period.due_on, as_of=as_of)
     return ReportDue(
         task_id=task_id, plan_id=plan_id, period=period,
-        report_id=report["pk"] if report else None, report_state=state,
-        report_agency_id=report["agency_id"] if report else None, submitted_on=submitted_on,
+        report_id=report[0] if report else None, report_state=state,
+        report_agency_id=report[6] if report else None, submitted_on=submitted_on,
         late=late, status=status, overdue_days=days, chased=False, light=NO_LIGHT,
-        escalation_level=level, returns=return_counts.get(report["pk"], 0) if report else 0,
+        escalation_level=level, returns=return_counts.get(report[0], 0) if report else 0,
         extended_to=extended_to,
     )
 
 
-def _as_of(item, plan, on_date: date, relieved_on: date | None, *, period=None) -> date:
-    """Rule 8: the day a missing report's lateness is counted to."""
-    period = period or item.period
-    days = [on_date]
+def _as_of(period, on_date: date) -> date:
+    """Rule 8: the day a missing report's lateness is counted to — today, at the latest the
+    day the period was closed (and, for an agency relieved earlier, that day: ledger())."""
     if period.closed_at is not None:
-        days.append(_local(period.closed_at))
-    if relieved_on is not None:
-        days.append(relieved_on)
-    return min(days)
+        return min(on_date, _local(period.closed_at))
+    return on_date
 
 
 # ---- acknowledgements (签收) -------------------------------------------------------------------

@@ -22,6 +22,7 @@ from tasks.importers.cells import parse_deadline
 from tasks.models import Plan, Task
 
 from .errors import WorkflowError
+from .figures import figures_changed
 from .models import EscalationTier, ReminderPolicy, ReportingPeriod, ReportingSchedule
 from .obligations import ledger
 
@@ -123,7 +124,9 @@ def periods_generate(plan: Plan, *, first_on: date | None = None) -> list[Report
             plan=plan, label=label, starts_on=starts_on, ends_on=ends_on,
             due_on=add_working_days(ends_on, schedule.due_working_days),
         ))
-    return ReportingPeriod.objects.bulk_create(new)
+    created = ReportingPeriod.objects.bulk_create(new)
+    figures_changed([plan.pk])
+    return created
 
 
 def plan_periods_set(*, plan: Plan, by, frequency: str, due_working_days: int,
@@ -144,6 +147,7 @@ def plan_periods_set(*, plan: Plan, by, frequency: str, due_working_days: int,
                                                   ("period_end", period_end)) if value}
         if term:
             Plan.objects.filter(pk=plan.pk).update(**term)
+            figures_changed([plan.pk])
             for field, value in term.items():
                 setattr(plan, field, value)
         plan_reminder_defaults(plan)
@@ -196,6 +200,7 @@ def period_close(period: ReportingPeriod, by) -> ReportingPeriod:
             closed_at=timezone.now())
         if not closed:
             raise WorkflowError(_("This reporting period is already closed."))
+        figures_changed([period.plan_id])
         _period_log(period, by, source=PERIOD_OPEN, target=PERIOD_CLOSED, transition="close")
     period.refresh_from_db(fields=["closed_at"])
     return period
@@ -214,6 +219,7 @@ def period_reopen(period: ReportingPeriod, by, reason: str) -> ReportingPeriod:
             closed_at=None)
         if not reopened:
             raise WorkflowError(_("This reporting period is not closed."))
+        figures_changed([period.plan_id])
         _period_log(period, by, source=PERIOD_CLOSED, target=PERIOD_OPEN, transition="reopen",
                     description=reason)
     period.refresh_from_db(fields=["closed_at"])

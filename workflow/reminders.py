@@ -35,6 +35,7 @@ from lib.paging import LazyRows
 from lib.workdays import add_working_days, working_days_between
 from tasks.models import Indicator, Plan, Task
 
+from .figures import figures_changed
 from .models import Assignment, Escalation, ProgressReport, ReminderPolicy
 from .obligations import OVERDUE as OVERDUE_STATUS
 from .obligations import ledger, receipts_owed
@@ -74,10 +75,13 @@ class ReminderItem:
 
 # ---- the stages -----------------------------------------------------------------------------
 
-def report_stage(due_on: date, on_date: date, policy: ReminderPolicy) -> tuple[str, int] | None:
-    """The latest reminder stage a report due on `due_on` has reached, with its urgency."""
+def report_stage(due_on: date, on_date: date, policy: ReminderPolicy, *,
+                 overdue: int | None = None) -> tuple[str, int] | None:
+    """The latest reminder stage a report due on `due_on` has reached, with its urgency.
+    `overdue`: the working days from due_on to on_date, when the caller counted them."""
     if on_date > due_on:
-        overdue = working_days_between(due_on, on_date)
+        if overdue is None:
+            overdue = working_days_between(due_on, on_date)
         if overdue >= 1:
             every = policy.overdue_every_working_days
             repeat = (overdue - 1) // every if every else 0
@@ -91,8 +95,16 @@ def report_stage(due_on: date, on_date: date, policy: ReminderPolicy) -> tuple[s
     return None
 
 
-def _task_url(task_id: int, period_id: int | None = None) -> str:
-    url = reverse("workflow:task", args=[task_id])
+_PLACEHOLDER = 2147483647
+
+
+def _task_url(task_id: int, period_id: int | None = None, *, template: str | None = None) -> str:
+    """The task page (of a period). With `template` (reverse()'d once for a placeholder id by
+    the caller) no URL is reversed: a province's sweep builds some 100,000 of them."""
+    if template is None:
+        url = reverse("workflow:task", args=[task_id])
+    else:
+        url = template.replace(str(_PLACEHOLDER), str(task_id))
     return f"{url}?period={period_id}" if period_id else url
 
 
@@ -131,6 +143,20 @@ class DayWork:
         agencies |= {r.assignment.agency_id for r in self.receipts}
         agencies |= {p.office_agency_id for p in self.plans.values() if p.office_agency_id}
         self.people = people(agencies)
+        self.url_template = reverse("workflow:task", args=[_PLACEHOLDER])
+
+    def stage(self, due_on: date, plan_id: int) -> tuple[str, int] | None:
+        """report_stage, once per due date and plan: a province's thousands of reports due
+        share a few due dates, and counting working days is the slow part."""
+        stages = self.__dict__.setdefault("_stages", {})
+        key = (due_on, plan_id)
+        if key not in stages:
+            counted = self.__dict__.setdefault("_working_days", {})
+            if due_on not in counted:  # the same for every plan
+                counted[due_on] = working_days_between(due_on, self.on_date)
+            stages[key] = report_stage(due_on, self.on_date, self.policies[plan_id],
+                                       overdue=counted[due_on])
+        return stages[key]
 
     def overdue_days(self, item) -> int | None:
         return item.overdue_days if item.status == OVERDUE_STATUS else None
@@ -160,7 +186,7 @@ class DayWork:
     def _report_items(self, item, supporting) -> list[ReminderItem]:
         task, period = self.tasks[item.task_id], item.period
         policy = self.policies[item.plan_id]
-        key, url = f"task:{task.pk}", _task_url(task.pk, period.pk)
+        key, url = f"task:{task.pk}", _task_url(task.pk, period.pk, template=self.url_template)
         overdue = self.overdue_days(item)
         values = {"task": _short(task), "period": period.label, "due": item.due_on.isoformat(),
                   "days": overdue or 0}
@@ -177,7 +203,7 @@ class DayWork:
             add(people.of(item.report_agency_id, Role.REPORTER), RETURNED,
                 f"returned#{item.returns or 1}", RETURNED_URGENCY,
                 _("Report for %(period)s was returned for revision: %(task)s") % values)
-        stage = report_stage(item.due_on, self.on_date, policy)
+        stage = self.stage(item.due_on, item.plan_id)
         if stage is not None:
             stage_name, urgency = stage
             if item.extended:  # rule 11: the stages start again from the new due date
@@ -235,12 +261,13 @@ class DayWork:
             for user_id in self.people.of(a.agency_id, Role.REPORTER, Role.HEAD):
                 items.append(ReminderItem(user_id, UNACKNOWLEDGED, f"assignment:{a.pk}", None,
                                           stage, OVERDUE + min(late, 9), text,
-                                          _task_url(a.task_id)))
+                                          _task_url(a.task_id, template=self.url_template)))
         return items
 
     def escalations_due(self) -> list[Escalation]:
         """Unsaved rows for the highest tier each late, chased report has reached."""
         rows = []
+        text = _("%(tier)s: the report for %(period)s is %(days)d working days overdue.")
         for item in self.book.chased_items():
             tier = self.tier_reached(item)
             if tier is None:
@@ -248,38 +275,40 @@ class DayWork:
             rows.append(Escalation(
                 task_id=item.task_id, period=item.period, tier=tier, level=tier.order,
                 kind=Escalation.Kind.AUTO,
-                text=_("%(tier)s: the report for %(period)s is %(days)d working days "
-                       "overdue.") % {"tier": tier.name, "period": item.period.label,
-                                      "days": item.overdue_days},
+                text=text % {"tier": tier.name, "period": item.period.label,
+                             "days": item.overdue_days},
             ))
         return rows
 
 
 # ---- the sweep's entry points ---------------------------------------------------------------
 
-def due_items(on_date: date) -> list[ReminderItem]:
-    """Every reminder due on the day, for all dispatched plans."""
-    return DayWork(on_date).items()
+def due_items(on_date: date, *, work: DayWork | None = None) -> list[ReminderItem]:
+    """Every reminder due on the day, for all dispatched plans (from `work` when the caller
+    has read the day's work already: the sweep reads it once for escalations and items)."""
+    return (work or DayWork(on_date)).items()
 
 
-def escalations_apply(on_date: date, dry_run: bool = False) -> list[Escalation]:
+def escalations_apply(on_date: date, dry_run: bool = False, *,
+                      work: DayWork | None = None) -> list[Escalation]:
     """Record the tiers late reports have reached (each once) and raise the tasks' levels.
 
     One transaction; a concurrent sweep that wrote the same rows first makes this one read
-    again and add only what is still missing.
+    again and add only what is still missing. Escalations change nothing the day's items are
+    read from (they raise task levels), so the sweep passes the same `work` to due_items.
     """
     for attempt in (1, 2):
         try:
-            return _escalations_apply(on_date, dry_run)
+            return _escalations_apply(on_date, dry_run, work)
         except IntegrityError:
             if attempt == 2:
                 raise
     return []  # unreachable
 
 
-def _escalations_apply(on_date: date, dry_run: bool) -> list[Escalation]:
+def _escalations_apply(on_date: date, dry_run: bool, work: DayWork | None) -> list[Escalation]:
     with transaction.atomic():
-        work = DayWork(on_date)
+        work = work or DayWork(on_date)
         due = work.escalations_due()
         existing = set(Escalation.objects.filter(
             task__plan_id__in=list(work.plans), tier__isnull=False)
@@ -288,6 +317,8 @@ def _escalations_apply(on_date: date, dry_run: bool) -> list[Escalation]:
         if dry_run:
             return new
         created = Escalation.objects.bulk_create(new)
+        if created:
+            figures_changed(task_ids={e.task_id for e in created})
         _levels_raise(list(work.plans))
     return created
 

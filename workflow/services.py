@@ -23,6 +23,7 @@ from tasks.models import Plan, Task, TaskAgency
 
 from . import visibility
 from .errors import StaleObject, WorkflowError  # noqa: F401  (raised by callers too)
+from .figures import figures_changed
 from .models import (
     Assignment,
     Contribution,
@@ -121,6 +122,7 @@ def plan_dispatch(*, plan: Plan, by, without_periods: bool = False) -> DispatchO
         assignments = _assignments_for(plan, empty_groups)
         Assignment.objects.bulk_create(assignments)
         permissions.assignments_grant(assignments)
+        figures_changed([plan.pk])
         permissions.plan_grant(plan)
         try:
             plan.dispatch(by=by)
@@ -198,6 +200,7 @@ def plan_assign_group_members(*, plan: Plan, by) -> int:
         new = [a for a in _assignments_for(plan, set()) if (a.task.pk, a.agency_id) not in live]
         Assignment.objects.bulk_create(new)
         permissions.assignments_grant(new)
+        figures_changed([plan.pk])
     return len(new)
 
 
@@ -224,6 +227,7 @@ def assignment_reassign(*, assignment: Assignment, to_agency: Agency, by, reason
         )
         if not ended:
             raise StaleObject(_("This assignment was already changed; reload the page."))
+        figures_changed([task.plan_id])
         permissions.assignment_revoke(assignment)
         TaskAgency.objects.filter(task=task, agency=assignment.agency).delete()
         TaskAgency.objects.update_or_create(

@@ -25,7 +25,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django_fsm_log.models import StateLog
@@ -105,6 +105,10 @@ class Command(BaseCommand):
                 made = self._plan(n, opts, existing)
             self.stdout.write(f"plan {n}/{opts['plans']}: {made['tasks']} tasks, "
                               f"{made['reports']} reports ({time.monotonic() - started:.1f} s)")
+        # The planner's statistics for the rows just inserted (autovacuum would take them
+        # later, or never where it is off): without them PostgreSQL scans whole tables.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         self._counts(time.monotonic() - started)
 
     # ---- agencies and people -------------------------------------------------------------
