@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyMatchSuggestion, StaffProfile
+from lib.workdays import add_working_days
 from supervision.dashboard import figures_compute, office_dashboard, plan_dashboard, plans_figures
 from tasks.models import Plan
 from tests.cast import person
@@ -21,9 +22,10 @@ from tests.test_obligations_agree import START, World
 from workflow import reminders, services
 from workflow.calendar import calendar_year_set
 from workflow.escalation import task_escalate
+from workflow.extensions import extension_accept
 from workflow.figures import figures_stamps
 from workflow.merging import agencies_merge
-from workflow.models import Assignment, FiguresStamp, ProgressReport
+from workflow.models import Assignment, ExtensionRequest, FiguresStamp, ProgressReport
 from workflow.periods import period_close, period_reopen, periods_generate
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +105,7 @@ def test_the_dashboard_shows_a_submission_at_once(world):
     "report_draft", "report_submit", "report_return", "report_verify", "task_reopen",
     "reassign", "contribution", "escalate", "sweep_escalations", "period_close",
     "period_reopen", "periods_generate", "plan_save", "calendar", "agency_merge",
-    "agency_rename",
+    "agency_rename", "extension_accept",
 ])
 def test_each_kind_of_change_makes_the_figures_stale(world, event, django_user_model):
     plan, tasks, periods = world.plan(signoff=False)
@@ -114,6 +116,13 @@ def test_each_kind_of_change_makes_the_figures_stale(world, event, django_user_m
             services.report_verify(report=report, by=world.office)
     if event == "period_reopen":
         period_close(periods[0], world.office)
+    if event == "extension_accept":  # asked in time; the office accepts it on DAY
+        lead = Assignment.objects.get(task=tasks[0], role="lead", active=True)
+        asked = ExtensionRequest.objects.create(
+            task=tasks[0], period=periods[-1], agency_id=lead.agency_id, reason="施工期长。",
+            progress="已完成过半。", original_due_on=periods[-1].due_on,
+            proposed_on=add_working_days(periods[-1].due_on, 5),
+            state=ExtensionRequest.State.SUBMITTED)
     cached = plans_figures([plan], DAY)[plan.pk]
     stamp = _stamp(plan)
     with transaction.atomic():
@@ -155,6 +164,8 @@ def test_each_kind_of_change_makes_the_figures_stale(world, event, django_user_m
         elif event == "calendar":
             calendar_year_set(year=2026, holidays="2026-03-16 测试假日", workdays_text="",
                               by=world.office)
+        elif event == "extension_accept":
+            extension_accept(request=asked, by=world.office, new_date=None)
         elif event == "agency_rename":
             a.name = "测试市第一局（更名）"
             a.save()
