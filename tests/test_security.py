@@ -145,7 +145,7 @@ def test_a_short_password_is_refused(client, clerk):
     response = client.post(reverse("password_change"), {
         "old_password": PASSWORD, "new_password1": "Sh0rt-pass!", "new_password2": "Sh0rt-pass!"})
     assert response.status_code == 200
-    assert "密码太短,至少需要 12 个字符。" in response.content.decode()
+    assert "密码太短，至少需要 12 个字符。" in response.content.decode()
     clerk.refresh_from_db()
     assert clerk.check_password(PASSWORD)
 
@@ -210,7 +210,7 @@ def test_the_attachment_count_per_report_is_limited(cast, settings, private_stor
     attach(cast, "二.pdf", PDF)
     said = attach(cast, "三.pdf", PDF)
     assert Attachment.objects.count() == 2
-    assert said == ["三.pdf 未能附上:这里已有 2 个附件,已达上限。"]
+    assert said == ["三.pdf 未能附上：这里已有 2 个附件，已达上限。"]
     stored = [p for p in (private_storage / "attachments").rglob("*") if p.is_file()]
     assert len(stored) == 2
 
@@ -225,7 +225,7 @@ def test_the_attachments_total_size_per_report_is_limited(cast, settings):
     attach(cast, "一.pdf", big)
     said = attach(cast, "二.pdf", big)
     assert Attachment.objects.count() == 1
-    assert said == ["二.pdf 未能附上:这里的附件合计将达 2.0 MB,超过总共允许的 2 MB。"]
+    assert said == ["二.pdf 未能附上：这里的附件合计将达 2.0 MB，超过总共允许的 2 MB。"]
 
 
 # ---- Content-Security-Policy ------------------------------------------------------------------

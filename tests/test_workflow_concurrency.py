@@ -179,7 +179,7 @@ def test_two_first_saves_of_one_report_the_loser_keeps_its_text():
 
     assert response.status_code == 200
     (said,) = messages_of(response)
-    assert said.startswith("另一次保存已先完成:lead 于 ") and "已保留在下方表单中" in said
+    assert said.startswith("另一次保存已先完成：lead（") and "已保留在下方表单中" in said
     page = response.content.decode()
     assert 'id="report-kept"' in page
     assert ">后保存的进展,不能丢。</textarea>" in page and ">资金不足。</textarea>" in page

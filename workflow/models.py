@@ -913,5 +913,9 @@ class FiguresStamp(models.Model):
     transaction, nor in a restored database."""
 
     plan = models.OneToOneField(Plan, primary_key=True, on_delete=models.CASCADE,
-                                related_name="+")
-    token = models.CharField(max_length=32)
+                                related_name="+", verbose_name=_("plan"))
+    token = models.CharField(_("token"), max_length=32)
+
+    class Meta:
+        verbose_name = _("figures stamp")
+        verbose_name_plural = _("figures stamps")

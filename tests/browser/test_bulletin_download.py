@@ -40,7 +40,7 @@ def test_the_office_generates_and_downloads_the_bulletin(login, live_server, sho
     assert [summary[f"B{n}"].value for n in range(6, 13)] == [43, 43, 1, 1, 41, 1, 1]
     document = docx.Document(str(files["docx"]))
     text = "\n".join(p.text for p in document.paragraphs)
-    assert "按时报送1份，逾期报送1份，未报送41份" in text
+    assert "按时报送1份，迟报1份，未报送41份" in text
     lead_row = next([c.text for c in r.cells] for r in document.tables[0].rows
                     if r.cells[0].text == LEAD_AGENCY)
     assert lead_row == [LEAD_AGENCY, "3", "1", "1", "1", "1", "1"]

@@ -107,7 +107,7 @@ def test_a_whole_period_on_the_demo_data(login, live_server, shoot, tmp_path):
     path = tmp_path / "bulletin.docx"
     download.value.save_as(path)
     text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
-    assert f"按时报送{sent.count()}份，逾期报送0份，未报送{owed - sent.count()}份" in text
+    assert f"按时报送{sent.count()}份，迟报0份，未报送{owed - sent.count()}份" in text
     leader.goto(dashboard_url)
     leader.click("#assessment-link")
     leader.wait_for_load_state()

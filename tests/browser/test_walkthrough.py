@@ -199,7 +199,7 @@ def test_seed_003_from_upload_to_bulletin_without_the_admin(browser, login, live
     download.value.save_as(path)
     text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
     # The court's two reports on time, one of them returned once; the office's six missing.
-    assert "按时报送2份" in text and "被退回修改1份" in text and "审核通过2份" in text
+    assert "按时报送2份" in text and "退回修改1份" in text and "已审核2份" in text
 
     # Every page either of them opened was the site's own: none of the admin.
     assert len(visited) > 30 and not [url for url in visited if "/admin/" in url]

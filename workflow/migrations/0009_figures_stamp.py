@@ -15,8 +15,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='FiguresStamp',
             fields=[
-                ('plan', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='tasks.plan')),
-                ('token', models.CharField(max_length=32)),
+                ('plan', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='tasks.plan', verbose_name='plan')),
+                ('token', models.CharField(max_length=32, verbose_name='token')),
             ],
+            options={
+                'verbose_name': 'figures stamp',
+                'verbose_name_plural': 'figures stamps',
+            },
         ),
     ]
