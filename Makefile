@@ -44,7 +44,7 @@ CLOCKS := 2026-02-14 2026-12-31 $(shell date -d '+2 years' +%F)
 # compilemessages is left out: it needs GNU gettext, which is not installed everywhere.
 test: lint var-dir
 	$(MANAGE) makemigrations --check --dry-run
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --durations=25
 	$(MAKE) test-clocks
 
 test-clocks: venv var-dir
