@@ -34,7 +34,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import OperationalError as DatabaseError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -43,7 +43,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
 from .channels import FORMATTERS, EndpointGone, channel_content, channel_send
-from .models import Channel, ChannelEndpoint, OutboxMessage
+from .models import Channel, ChannelEndpoint, OutboxItem, OutboxMessage
 
 logger = logging.getLogger("duban.outbox")
 
@@ -126,6 +126,23 @@ def message_enqueue(*, recipient, key: str, template: str, context: dict,
     if message is not None or added:
         _flush_after_commit()
     return message
+
+
+def items_record(message: OutboxMessage, items) -> None:
+    """Record the (key, kind) items a message carries (OutboxItem), in the caller's transaction;
+    a key recorded before raises IntegrityError. On PostgreSQL one INSERT from two arrays: the
+    province's first sweep records 140,000 items, which bulk_create builds as objects first."""
+    items = list(items)
+    if connection.vendor != "postgresql":
+        OutboxItem.objects.bulk_create(
+            [OutboxItem(key=key, message=message, kind=kind) for key, kind in items])
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {OutboxItem._meta.db_table} (key, message_id, kind, created_at) "  # noqa: S608
+            "SELECT item.key, %s, item.kind, %s FROM unnest(%s::text[], %s::text[]) "
+            "AS item (key, kind)",
+            [message.pk, timezone.now(), [k for k, _kind in items], [k for _key, k in items]])
 
 
 def owner_enqueue(*, owner_key: str, key: str, template: str, context: dict,

@@ -244,6 +244,17 @@ def _agree(world, plan, today):
                 if report_stage(i.due_on, today, work.policies[plan.pk]) is not None
                 or i.report_state == "returned"}
     assert reminded == expected and reminded <= chased
+    # the sweep's ledger leaves out the reports already in (chased_only): what it chases is
+    # what the whole ledger chases, field by field, and so are the chased obligations
+    whole = ledger(plan_ids=[plan.pk], on_date=today, open_periods=True, supporting=True,
+                   returns=True)
+    assert ({i.key: i for i in work.book.chased_items()}
+            == {i.key: i for i in whole.chased_items()})
+
+    def chased_obligations(b):
+        return sorted((o.task_id, o.period.pk, o.agency_id, o.role, o.status, o.overdue_days)
+                      for o in b.obligations if o.chased)
+    assert chased_obligations(work.book) == chased_obligations(whole)
     started = {i.key for i in book.items if i.chased}
     assert started <= chased  # the dashboard's periods are the open ones that have started
 

@@ -27,6 +27,7 @@ class People:
     """Active staff of some agencies by (agency id, role); OFFICE for office staff."""
 
     def __init__(self, rows):
+        self._of = {}  # of()'s answers: the sweep asks the same few hundred agencies 100,000 times
         self._ids = defaultdict(list)
         for agency_id, role, user_id in rows:
             self._ids[(agency_id, role)].append(user_id)
@@ -34,7 +35,13 @@ class People:
                 self._ids[(agency_id, OFFICE)].append(user_id)
 
     def of(self, agency_id: int | None, *roles: str) -> list[int]:
-        return [u for role in roles for u in self._ids.get((agency_id, role), [])]
+        """The user ids (callers must not change the list: it is shared)."""
+        key = (agency_id, roles)
+        found = self._of.get(key)
+        if found is None:
+            found = self._of[key] = [u for role in roles
+                                     for u in self._ids.get((agency_id, role), [])]
+        return found
 
 
 def people(agency_ids) -> People:

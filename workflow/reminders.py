@@ -23,12 +23,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from agencies.models import Agency, StaffProfile
 from lib.paging import LazyRows
@@ -67,7 +70,7 @@ class ReminderItem:
     text: str
     url: str
 
-    @property
+    @cached_property  # read several times per item by the sweep (frozen: set in __dict__)
     def key(self) -> str:
         return (f"{self.kind}|{self.object_key}|{self.period_id}|{self.stage}|"
                 f"{self.recipient_id}")
@@ -108,8 +111,30 @@ def _task_url(task_id: int, period_id: int | None = None, *, template: str | Non
     return f"{url}?period={period_id}" if period_id else url
 
 
+SHORT = 40  # characters of a task's content that name it in a reminder
+
+
 def _short(task: Task) -> str:
-    return task.content[:40]
+    return task.content[:SHORT]
+
+
+# What each item says (gettext_noop: translated once per day's work, DayWork.text).
+TEXTS = {
+    "returned": gettext_noop("Report for %(period)s was returned for revision: %(task)s"),
+    "overdue": gettext_noop("Report for %(period)s is %(days)d working days overdue (due "
+                            "%(due)s): %(task)s"),
+    "due": gettext_noop("Report for %(period)s is due on %(due)s: %(task)s"),
+    "signoff": gettext_noop("Report for %(period)s awaits your sign-off (due %(due)s): "
+                            "%(task)s"),
+    "material": gettext_noop("Your agency's material for %(period)s is missing; the lead "
+                             "agency's report is due on %(due)s: %(task)s"),
+    "tier": gettext_noop("%(tier)s: the report for %(period)s is %(days)d working days "
+                         "overdue: %(task)s"),
+    "escalated": gettext_noop("Escalated: the report for %(period)s is %(days)d working days "
+                              "overdue: %(task)s"),
+    "escalation_row": gettext_noop("%(tier)s: the report for %(period)s is %(days)d working "
+                                   "days overdue."),
+}
 
 
 # ---- the day's work, for every dispatched plan -------------------------------------------------
@@ -131,13 +156,17 @@ class DayWork:
         self.tiers = {pk: sorted(p.escalation_tiers.all(), key=lambda t: t.order)
                       for pk, p in self.plans.items()}
         self.book = ledger(plan_ids=list(self.plans), on_date=on_date, open_periods=True,
-                           supporting=True, returns=True)
+                           supporting=True, returns=True, chased_only=True)
         self.receipts = receipts_owed(plan_ids=list(self.plans), on_date=on_date)
-        chased = {i.task_id for i in self.book.chased_items()}
-        self.tasks = Task.objects.in_bulk(chased | {r.assignment.task_id for r in self.receipts})
+        # {task id: its short name}: the only thing an item shows of its task
+        # Read by plan, not by 20,000 task ids sent as parameters: the chased tasks are most.
+        self.task_names = dict(Task.objects.filter(plan_id__in=list(self.plans)).values_list(
+            "pk", Substr("content", 1, SHORT)).order_by())
+        # The items' sentences, translated once (tens of thousands of items share them)
+        self.text = {name: _(message) for name, message in TEXTS.items()}
         self.binding = set(Indicator.objects.filter(
-            tasks__in=chased, attribute=Indicator.Attribute.BINDING)
-            .values_list("tasks", flat=True))
+            tasks__plan_id__in=list(self.plans), attribute=Indicator.Attribute.BINDING)
+            .values_list("tasks", flat=True).order_by())  # tasks tied to a binding indicator
         agencies = {o.agency_id for o in self.book.obligations}
         agencies |= {i.report_agency_id for i in self.book.items if i.report_agency_id}
         agencies |= {r.assignment.agency_id for r in self.receipts}
@@ -166,9 +195,13 @@ class DayWork:
         overdue = self.overdue_days(item)
         if not overdue:
             return None
-        binding = item.task_id in self.binding
-        reached = [t for t in self.tiers[item.plan_id] if overdue >= t.threshold(binding)]
-        return max(reached, key=lambda t: t.order) if reached else None
+        key = (item.plan_id, overdue, item.task_id in self.binding)
+        tiers = self.__dict__.setdefault("_tiers_reached", {})  # a few keys, 60,000 asks
+        if key not in tiers:
+            plan_id, overdue, binding = key
+            reached = [t for t in self.tiers[plan_id] if overdue >= t.threshold(binding)]
+            tiers[key] = max(reached, key=lambda t: t.order) if reached else None
+        return tiers[key]
 
     # items ---------------------------------------------------------------------------------
 
@@ -184,12 +217,13 @@ class DayWork:
         return items
 
     def _report_items(self, item, supporting) -> list[ReminderItem]:
-        task, period = self.tasks[item.task_id], item.period
+        task_id, period = item.task_id, item.period
         policy = self.policies[item.plan_id]
-        key, url = f"task:{task.pk}", _task_url(task.pk, period.pk, template=self.url_template)
+        key, url = f"task:{task_id}", _task_url(task_id, period.pk, template=self.url_template)
         overdue = self.overdue_days(item)
-        values = {"task": _short(task), "period": period.label, "due": item.due_on.isoformat(),
-                  "days": overdue or 0}
+        values = {"task": self.task_names[task_id], "period": period.label,
+                  "due": item.due_on.isoformat(), "days": overdue or 0}
+        text = self.text
         leads = item.live_lead_ids
         people = self.people
         items = []
@@ -201,29 +235,21 @@ class DayWork:
 
         if item.report_state == State.RETURNED:
             add(people.of(item.report_agency_id, Role.REPORTER), RETURNED,
-                f"returned#{item.returns or 1}", RETURNED_URGENCY,
-                _("Report for %(period)s was returned for revision: %(task)s") % values)
+                f"returned#{item.returns or 1}", RETURNED_URGENCY, text["returned"] % values)
         stage = self.stage(item.due_on, item.plan_id)
         if stage is not None:
             stage_name, urgency = stage
             if item.extended:  # rule 11: the stages start again from the new due date
                 stage_name += f"@{item.due_on:%Y%m%d}"
-            if overdue:
-                text = _("Report for %(period)s is %(days)d working days overdue (due "
-                         "%(due)s): %(task)s") % values
-            else:
-                text = _("Report for %(period)s is due on %(due)s: %(task)s") % values
             if item.report_state == State.AWAITING_SIGNOFF:
                 add(people.of(item.report_agency_id, Role.HEAD), SIGNOFF, stage_name, urgency,
-                    _("Report for %(period)s awaits your sign-off (due %(due)s): %(task)s")
-                    % values)
+                    text["signoff"] % values)
             else:
                 add([u for agency in leads for u in people.of(agency, Role.REPORTER)],
-                    REPORT, stage_name, urgency, text)
+                    REPORT, stage_name, urgency, text["overdue" if overdue else "due"] % values)
             for ob in supporting:
                 add(people.of(ob.agency_id, Role.REPORTER), CONTRIBUTION_MISSING, stage_name,
-                    urgency, _("Your agency's material for %(period)s is missing; the lead "
-                               "agency's report is due on %(due)s: %(task)s") % values)
+                    urgency, text["material"] % values)
         tier = self.tier_reached(item)
         office = self.plans[item.plan_id].office_agency_id
         if tier is not None:
@@ -236,14 +262,12 @@ class DayWork:
             if tier.to_office:
                 users += people.of(office, OFFICE)
             add(users, ESCALATION, f"tier-{tier.order}", ESCALATION_URGENCY + tier.order,
-                _("%(tier)s: the report for %(period)s is %(days)d working days overdue: "
-                  "%(task)s") % {**values, "tier": tier.name})
+                text["tier"] % {**values, "tier": tier.name})
         elif (overdue and not self.tiers[item.plan_id]
               and overdue >= policy.escalate_after_working_days):
             users = [u for agency in leads for u in people.of(agency, Role.HEAD)]
             add(users + people.of(office, OFFICE), ESCALATION, "escalate", ESCALATION_URGENCY,
-                _("Escalated: the report for %(period)s is %(days)d working days overdue: "
-                  "%(task)s") % values)
+                text["escalated"] % values)
         return items
 
     def _unacknowledged_items(self) -> list[ReminderItem]:
@@ -264,16 +288,17 @@ class DayWork:
                                           _task_url(a.task_id, template=self.url_template)))
         return items
 
-    def escalations_due(self) -> list[Escalation]:
-        """Unsaved rows for the highest tier each late, chased report has reached."""
+    def escalations_due(self, recorded=frozenset()) -> list[Escalation]:
+        """Unsaved rows for the highest tier each late, chased report has reached, but those
+        `recorded` already (task id, period id, tier id)."""
         rows = []
-        text = _("%(tier)s: the report for %(period)s is %(days)d working days overdue.")
+        text = self.text["escalation_row"]
         for item in self.book.chased_items():
             tier = self.tier_reached(item)
-            if tier is None:
+            if tier is None or (item.task_id, item.period_id, tier.pk) in recorded:
                 continue
-            rows.append(Escalation(
-                task_id=item.task_id, period=item.period, tier=tier, level=tier.order,
+            rows.append(Escalation(  # ids, not objects: a province's first sweep makes 20,000
+                task_id=item.task_id, period_id=item.period_id, tier_id=tier.pk, level=tier.order,
                 kind=Escalation.Kind.AUTO,
                 text=text % {"tier": tier.name, "period": item.period.label,
                              "days": item.overdue_days},
@@ -309,11 +334,9 @@ def escalations_apply(on_date: date, dry_run: bool = False, *,
 def _escalations_apply(on_date: date, dry_run: bool, work: DayWork | None) -> list[Escalation]:
     with transaction.atomic():
         work = work or DayWork(on_date)
-        due = work.escalations_due()
-        existing = set(Escalation.objects.filter(
+        new = work.escalations_due(set(Escalation.objects.filter(
             task__plan_id__in=list(work.plans), tier__isnull=False)
-            .values_list("task_id", "period_id", "tier_id"))
-        new = [e for e in due if (e.task_id, e.period_id, e.tier_id) not in existing]
+            .values_list("task_id", "period_id", "tier_id")))
         if dry_run:
             return new
         created = Escalation.objects.bulk_create(new)
@@ -338,7 +361,7 @@ def overdue_list(plan_ids, on_date: date) -> LazyRows:
     """The overdue list: chased lead reports past their due date, latest due first — task,
     plan, period, lead agencies (still assigned), working days overdue, report and level.
     Ordered on the ledger's items; a row is built when its page is shown (lib.paging)."""
-    book = ledger(plan_ids=plan_ids, on_date=on_date, open_periods=True)
+    book = ledger(plan_ids=plan_ids, on_date=on_date, open_periods=True, chased_only=True)
     items = book.overdue_items()
     order = dict(Task.objects.filter(pk__in={i.task_id for i in items})
                  .values_list("pk", "order"))

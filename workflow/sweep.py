@@ -24,8 +24,9 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from lib.gc_pause import collection_paused
 from notifications.models import OutboxItem, OutboxMessage
-from notifications.outbox import flush_held, flush_soon, message_enqueue
+from notifications.outbox import flush_held, flush_soon, items_record, message_enqueue
 
 from . import reminders
 from .catch_up import sweep_finished, sweep_started
@@ -92,7 +93,10 @@ class SweepResult:
 def digest_summary(items: list) -> list[dict]:
     """The items a digest does not list one by one, counted by kind, each kind with the page
     that lists them (the overdue list, my tasks)."""
-    counts = Counter(kind_label(i.kind, i.stage) for i in items)
+    # Labelled by (kind, stage), not item by item: an office's digest sums up thousands.
+    counts = Counter()
+    for (kind, stage), n in Counter((i.kind, i.stage) for i in items).items():
+        counts[kind_label(kind, stage)] += n
     overdue = f"{settings.SITE_URL}{reverse('workflow:overdue-all')}"
     mine = f"{settings.SITE_URL}{reverse('workflow:my-tasks')}"
     links = {str(kind_label("escalation", "")): overdue, str(kind_label("report", "overdue-1")):
@@ -117,7 +121,7 @@ def reminders_sweep(on_date: date, *, dry_run: bool = False, flush: bool = True)
     result = SweepResult(on_date=on_date, dry_run=dry_run)
     if not dry_run:
         sweep_started(on_date)
-    with flush_held() as held:
+    with flush_held() as held, collection_paused():
         work = reminders.DayWork(on_date)  # read once: escalations and items both come from it
         result.escalations = reminders.escalations_apply(on_date, dry_run=dry_run, work=work)
         _digests_enqueue(result, reminders.due_items(on_date, work=work))
@@ -180,9 +184,7 @@ def _digest_enqueue(user, items: list, on_date: date) -> OutboxMessage | None:
                 priority=OutboxMessage.Priority.URGENT if urgent else None,
             )
             if message is not None:
-                OutboxItem.objects.bulk_create(
-                    [OutboxItem(key=i.key, message=message, kind=i.kind) for i in items]
-                )
+                items_record(message, [(i.key, i.kind) for i in items])
     except IntegrityError:
         # A concurrent sweep recorded one of these items first; it mails them, the next sweep
         # picks up the rest.
