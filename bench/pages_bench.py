@@ -158,6 +158,9 @@ def main() -> None:
     from workflow.sweep import reminders_sweep
 
     settings.ALLOWED_HOSTS = ["testserver"]
+    # Run it with DEBUG=0 (production's template loading, no query log); the test client
+    # speaks plain HTTP, which production would redirect to HTTPS.
+    settings.SECURE_SSL_REDIRECT = False
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     logging.disable(logging.WARNING)
     office = User.objects.get(username="scale-office")

@@ -26,29 +26,42 @@ from .models import Indicator, IndicatorLead, Plan, Section, Task, TaskAgency, T
 AGENCY_PERMS = ["tasks.report_task", "tasks.contribute_task"]
 
 
-def _objects(user, perms, klass):
-    return get_objects_for_user(user, perms, klass=klass, any_perm=True, accept_global_perms=False)
+def objects_for_user(user, perms, klass, *, any_perm: bool = True):
+    """get_objects_for_user, built once per user object (a request's, or a task's): a page
+    asks for the same few sets ten times over, and guardian takes milliseconds to build each.
+    What is kept is the unevaluated query (guardian reads no rows to build it), handed out as a
+    fresh copy each time, so rows are read when used: permissions granted since are seen."""
+    return _per_user(user, (tuple(perms), klass, any_perm), lambda: get_objects_for_user(
+        user, perms, klass=klass, any_perm=any_perm, accept_global_perms=False))
+
+
+def _per_user(user, key, build) -> QuerySet:
+    """The query `build` makes, built once per user object, handed out as a fresh copy."""
+    memo = user.__dict__.setdefault("_duban_objects", {})
+    if key not in memo:
+        memo[key] = build()
+    return memo[key].all()
 
 
 def plans_supervised_by(user):
-    return _objects(user, ["tasks.supervise_plan"], Plan)
+    return objects_for_user(user, ["tasks.supervise_plan"], Plan)
 
 
 def plans_readable_by(user):
     """Plans the user sees whole: as the office or as a leader."""
-    return _objects(user, ["tasks.supervise_plan", "tasks.lead_plan"], Plan)
+    return objects_for_user(user, ["tasks.supervise_plan", "tasks.lead_plan"], Plan)
 
 
 def tasks_of_agency_user(user):
     """Tasks the user's agency leads or supports (through its live assignments)."""
-    return _objects(user, AGENCY_PERMS, Task)
+    return objects_for_user(user, AGENCY_PERMS, Task)
 
 
 def tasks_visible_to(user):
-    return Task.objects.filter(
+    return _per_user(user, "tasks_visible", lambda: Task.objects.filter(
         Q(pk__in=tasks_of_agency_user(user).values("pk"))
         | Q(plan__in=plans_readable_by(user).values("pk"))
-    )
+    ))
 
 
 def task_for_user(user, pk: int, *, write: bool = False) -> Task:

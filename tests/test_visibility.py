@@ -361,3 +361,25 @@ def test_a_drafts_completion_claim_stays_with_the_lead_too(cast):
     assert claimed in report_row(cast.lead)
     for user in (cast.office, cast.supporting, cast.leader):
         assert claimed not in report_row(user)
+
+
+def test_a_users_sets_are_read_when_used_not_when_first_built(cast):
+    """tasks.selectors builds each user's sets once per user object (a page asks for them ten
+    times): a grant or a revocation made since is still seen by the same object, even after a
+    set was read whole."""
+    from guardian.shortcuts import remove_perm
+
+    from agencies.permissions import REPORT_TASK, grant, group_for
+    from tasks.selectors import tasks_visible_to
+    from workflow.visibility import lead_tasks
+
+    user, task = cast.outsider, cast.task
+    agency_id = user.profile.agency_id
+    assert not tasks_visible_to(user).filter(pk=task.pk).exists()
+    assert list(lead_tasks(user)) == []  # read whole: must not freeze what follows
+    grant([(REPORT_TASK, agency_id, "staff", task)])
+    assert tasks_visible_to(user).filter(pk=task.pk).exists()
+    assert list(lead_tasks(user)) == [task]
+    remove_perm(REPORT_TASK, group_for(agency_id, "staff"), task)
+    assert not tasks_visible_to(user).filter(pk=task.pk).exists()
+    assert list(lead_tasks(user)) == []

@@ -36,11 +36,15 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
-from guardian.shortcuts import get_objects_for_user
 
 from agencies.permissions import REPORT_TASK
 from tasks.models import Indicator, Task
-from tasks.selectors import plans_readable_by, tasks_of_agency_user, tasks_visible_to
+from tasks.selectors import (
+    objects_for_user,
+    plans_readable_by,
+    tasks_of_agency_user,
+    tasks_visible_to,
+)
 
 from .models import (
     Attachment,
@@ -65,7 +69,7 @@ UNSENT = (State.DRAFT, State.AWAITING_SIGNOFF)
 
 def lead_tasks(user) -> QuerySet[Task]:
     """Tasks the user's agency leads (report_task), whatever the report's state."""
-    return get_objects_for_user(user, REPORT_TASK, klass=Task, accept_global_perms=False)
+    return objects_for_user(user, [REPORT_TASK], Task, any_perm=False)
 
 
 def _pks(qs) -> QuerySet:
