@@ -3,11 +3,11 @@
 Run by `bench/load_test.sh` (gunicorn as the README sizes it for 2 cores, then 50 users for 60 s,
 headless); by hand: `locust -f bench/locustfile.py --headless -u 50 -r 10 -t 60s
 --host http://127.0.0.1:8077`. It works as the accounts of `manage.py generate_scale_data`:
-reporters `scale-aNNN-reporter` (NNN from 1 to LOAD_AGENCIES, 300 by default) and the office
-`scale-office`, four reporters to one office clerk. They start logged in, with the sessions
-`bench/load_sessions.py` wrote to var/load/sessions.json (a login hashes the password, about a
-second of CPU: fifty at once would measure the hasher); without that file they log in through
-the login page (password scale-data-password).
+reporters `scale-aNNN-reporter` (those with a session, else NNN from 1 to LOAD_AGENCIES) and
+the office `scale-office`, four reporters to one office clerk. They start logged in, with the
+sessions `bench/load_sessions.py` wrote to var/load/sessions.json (a login hashes the password,
+about a second of CPU: fifty at once would measure the hasher); without that file they log in
+through the login page (password scale-data-password).
 
 A reporter lists 我的任务 (and its next page), opens a task, saves a draft of a report it may
 write and now and then submits it. The office clerk opens the review queue, a report, verifies
@@ -30,6 +30,7 @@ REPORT = re.compile(r'href="/reports/(\d+)/"')
 SESSIONS = Path(__file__).resolve().parent.parent / "var" / "load" / "sessions.json"
 SESSION_IDS = json.loads(SESSIONS.read_text()) if SESSIONS.exists() else {}
 PLAN = re.compile(r'href="/plans/(\d+)/"')
+REPORTERS = sorted(name for name in SESSION_IDS if name.endswith("-reporter"))
 
 
 class Visitor(HttpUser):
@@ -60,7 +61,10 @@ class Reporter(Visitor):
     weight = 4
 
     def on_start(self) -> None:
-        self.username = f"scale-a{random.randint(1, AGENCIES):03d}-reporter"
+        # A reporter of the data loaded: those bench/load_sessions.py found (10 plans have 60
+        # agencies, 100 plans 300), else scale-aNNN-reporter up to LOAD_AGENCIES.
+        self.username = (random.choice(REPORTERS) if REPORTERS
+                         else f"scale-a{random.randint(1, AGENCIES):03d}-reporter")
         self.log_in()
         self.writable, self.task_links = [], []
         self.my_tasks()

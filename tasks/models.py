@@ -7,13 +7,14 @@ from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from agencies.models import Agency, AgencyGroup
 from agencies.permissions import may_supervise
+from lib.fsm import ThreadSafeRefreshMixin
 
 
 def _may_supervise_task(task, user) -> bool:
     return may_supervise(task.plan, user)
 
 
-class Plan(ConcurrentTransitionMixin, models.Model):
+class Plan(ThreadSafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
         DISPATCHED = "dispatched", _("Dispatched")
@@ -123,7 +124,7 @@ def _may_report(task, user) -> bool:
     return user.has_perm("tasks.report_task", task)
 
 
-class Task(ConcurrentTransitionMixin, models.Model):
+class Task(ThreadSafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
     class State(models.TextChoices):
         ASSIGNED = "assigned", _("Assigned")
         REPORTING = "reporting", _("Reporting")

@@ -241,3 +241,54 @@ def test_two_dispatches_at_once_dispatch_once():
     response = client.post(reverse("workflow:dispatch", args=[cast_plan.pk]), follow=True)
     assert response.status_code == 200
     assert [m for m in messages_of(response) if "未重复派发" in m]
+
+
+def test_two_threads_reloading_the_same_kind_of_row_do_not_trip_the_protected_state():
+    """django-fsm-2 lifts `protected` on the (shared) state field while it reloads a row and
+    puts it back after. A second thread reloading meanwhile sees it lifted, so lifts nothing;
+    when the first puts it back before the second writes the state it read, the second fails
+    ("Direct state modification is not allowed": a 500 on 审核通过 under the load test).
+    lib.fsm makes each reload one step per process. Here the first reload is held inside
+    Django's refresh until the second is inside too (or, when the second must wait for the
+    first, for half a second); the second then writes only once the first is done."""
+    from django.db import models
+
+    cast = build_cast()
+    report = services.report_save(task=cast.task, period=cast.period, by=cast.lead,
+                                  data={"progress": "进展。"})
+    first_inside, second_inside, first_done = (threading.Event(), threading.Event(),
+                                               threading.Event())
+    original = models.Model.refresh_from_db
+    first = threading.current_thread()
+
+    def held(self, *args, **kwargs):
+        if threading.current_thread() is first:
+            first_inside.set()
+            second_inside.wait(timeout=0.5)
+        else:
+            second_inside.set()
+            first_done.wait(timeout=5)
+        return original(self, *args, **kwargs)
+
+    errors = []
+
+    def second():
+        try:
+            first_inside.wait(timeout=10)
+            ProgressReport.objects.get(pk=report.pk).refresh_from_db()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    models.Model.refresh_from_db = held
+    try:
+        other = threading.Thread(target=second)
+        other.start()
+        report.refresh_from_db()  # the first reload
+        first_done.set()
+        other.join(timeout=30)
+    finally:
+        models.Model.refresh_from_db = original
+    assert errors == []
+    assert report.state == ProgressReport.State.DRAFT

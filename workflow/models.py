@@ -14,6 +14,7 @@ from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from agencies.models import Agency, AgencyGroup
 from agencies.permissions import may_supervise
+from lib.fsm import ThreadSafeRefreshMixin
 from tasks.models import Indicator, Plan, Task, TaskAgency
 
 Role = TaskAgency.Role
@@ -122,7 +123,7 @@ def _may_supervise_report(report, user) -> bool:
     return may_supervise(report.task.plan, user)
 
 
-class ProgressReport(ConcurrentTransitionMixin, models.Model):
+class ProgressReport(ThreadSafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
     """填报: the lead agency's report for one task and one period."""
 
     class State(models.TextChoices):
@@ -396,7 +397,7 @@ def _may_answer_matter(matter, user) -> bool:
             and profile.role in ("reporter", "head"))
 
 
-class CoordinationMatter(ConcurrentTransitionMixin, models.Model):
+class CoordinationMatter(ThreadSafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
     """协调事项: a problem an agency cannot solve alone, raised on a task (and a period's
     report); the office assigns it to an agency or a leader, who answers; the office closes it.
     Every transition is logged (django-fsm-log); workflow.coordination holds the services."""
@@ -708,7 +709,7 @@ def _may_refer(request, user) -> bool:
     return may_supervise(request.task.plan, user)
 
 
-class ExtensionRequest(ConcurrentTransitionMixin, models.Model):
+class ExtensionRequest(ThreadSafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
     """延期申请: the lead agency asks, before the due date, for more time on a period's report
     (or on the task's own deadline, period empty). Its head approves it when the plan asks for
     sign-off; the office accepts (setting the new date), refuses, or refers it to a leader who
