@@ -41,16 +41,18 @@ lint: venv
 # today (a year chinese-calendar does not know yet). See tests/conftest.py (--clock).
 CLOCKS := 2026-02-14 2026-12-31 $(shell date -d '+2 years' +%F)
 
+# --dist worksteal: a worker that runs out of tests takes some of the other's, so a long test
+# (the generated histories take minutes) does not leave one core idle at the end.
 # compilemessages is left out: it needs GNU gettext, which is not installed everywhere.
 test: lint var-dir
 	$(MANAGE) makemigrations --check --dry-run
-	$(BIN)/pytest -n 2 --durations=25
+	$(BIN)/pytest -n 2 --dist worksteal --durations=25
 	$(MAKE) test-clocks
 
 test-clocks: venv var-dir
 	set -e; for day in $(CLOCKS); do \
 	  echo "== the date-sensitive tests on $$day"; \
-	  $(BIN)/pytest -q -m dates -n 2 --clock $$day; \
+	  $(BIN)/pytest -q -m dates -n 2 --dist worksteal --clock $$day; \
 	done
 
 # The user guide's pictures (docs/screenshots/*.jpg), retaken by the browser tests; needs
