@@ -15,7 +15,7 @@ from unittest import mock
 import time_machine
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
-from django.utils import timezone
+from django.utils import timezone, translation
 from guardian.models import GroupObjectPermission
 
 from agencies.models import Agency, LeadingGroup, StaffProfile
@@ -76,8 +76,9 @@ _readings: dict = {}
 def _read_once(data: bytes, source_name: str):
     """The seed's reading, parsed once per test process and copied for each cast: hundreds of
     tests build one, and reading the file (in its sandboxed child) was a third of the time.
-    The importer's own tests read their files every time."""
-    key = (data, source_name)
+    The importer's own tests read their files every time. Per language: a reading's words
+    (source references, warnings) are in the language active when it was read."""
+    key = (data, source_name, translation.get_language())
     if key not in _readings:
         _readings[key] = read_plan_file(data, source_name)
     return copy.deepcopy(_readings[key])
